@@ -1,0 +1,9 @@
+#include "harness/cli/commands.h"
+
+namespace lbchaos::cli {
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  app.add_subcommand("check", "placeholder")->callback([&exit_code] { exit_code = 0; });
+}
+
+}  // namespace lbchaos::cli

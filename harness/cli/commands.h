@@ -1,0 +1,13 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+// Each lbchaos sub-command lives in its own cmd_*.cc and registers itself here. A command's
+// callback stores its exit code (see harness/common/exit_codes.h) in `exit_code`.
+namespace lbchaos::cli {
+
+void add_up_command(CLI::App& app, int& exit_code);
+void add_check_command(CLI::App& app, int& exit_code);
+void add_backend_command(CLI::App& app, int& exit_code);
+
+}  // namespace lbchaos::cli
