@@ -1,9 +1,90 @@
+// `lbchaos check PATH...`: parse, render, `haproxy -c` the result. Nothing is started.
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
 #include "harness/cli/commands.h"
+#include "harness/cli/logging.h"
+#include "harness/common/errors.h"
+#include "harness/common/exit_codes.h"
+#include "harness/deploy/deployment.h"
+#include "harness/topology/loader.h"
 
 namespace lbchaos::cli {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// Files as given, folders as every *.toml below them, in a stable order.
+std::vector<fs::path> expand_paths(const std::vector<std::string>& paths) {
+  std::vector<fs::path> files;
+  for (const auto& path : paths) {
+    if (!fs::is_directory(path)) {
+      files.emplace_back(path);
+      continue;
+    }
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::recursive_directory_iterator(path)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".toml") {
+        found.push_back(entry.path());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+// 0 when haproxy accepts the file's config, else the exit code for what went wrong.
+int check_one(const fs::path& file) {
+  try {
+    auto topology = topology::load_topology(file);
+    process::RunDirectory run_dir("check-" + topology.name);
+    boost::asio::io_context io;
+    deploy::Deployment deployment(io, std::move(topology), run_dir);
+    boost::asio::co_spawn(io, deployment.prepare(), [](std::exception_ptr error) {
+      if (error) std::rethrow_exception(error);
+    });
+    io.run();
+    fmt::print("ok    {}\n", file.string());
+    return kExitOk;
+  } catch (const InputError& e) {
+    fmt::print("FAIL  {}\n", file.string());
+    spdlog::error("{}", e.what());
+    return kExitBadInput;
+  } catch (const EnvironmentError& e) {
+    fmt::print("FAIL  {}\n", file.string());
+    spdlog::error("{}", e.what());
+    return kExitEnvironment;
+  }
+}
+
+}  // namespace
+
 void add_check_command(CLI::App& app, int& exit_code) {
-  app.add_subcommand("check", "placeholder")->callback([&exit_code] { exit_code = 0; });
+  auto paths = std::make_shared<std::vector<std::string>>();
+  auto* check = app.add_subcommand(
+      "check", "Validate topology files: parse, render the haproxy config, run `haproxy -c`");
+  check->add_option("paths", *paths, "Files or folders (every *.toml below)")->required();
+  check->callback([paths, &exit_code] {
+    setup_logging(false);
+    const auto files = expand_paths(*paths);
+    if (files.empty()) {
+      spdlog::error("no .toml files in {}", fmt::join(*paths, ", "));
+      exit_code = kExitBadInput;
+      return;
+    }
+    int worst = kExitOk;
+    for (const auto& file : files) worst = std::max(worst, check_one(file));
+    exit_code = worst;
+  });
 }
 
 }  // namespace lbchaos::cli

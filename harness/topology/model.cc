@@ -4,9 +4,9 @@
 
 namespace lbchaos::topology {
 
-const Backend* Topology::find_backend(std::string_view name) const {
+const Backend* Topology::find_backend(std::string_view backend_name) const {
   const auto it = std::find_if(backends.begin(), backends.end(),
-                               [&](const Backend& b) { return b.name == name; });
+                               [&](const Backend& b) { return b.name == backend_name; });
   return it == backends.end() ? nullptr : &*it;
 }
 

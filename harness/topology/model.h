@@ -95,7 +95,7 @@ struct Topology {
   std::vector<Frontend> frontends;
 
   [[nodiscard]] bool uses_user_config() const { return haproxy.config.has_value(); }
-  [[nodiscard]] const Backend* find_backend(std::string_view name) const;
+  [[nodiscard]] const Backend* find_backend(std::string_view backend_name) const;
   [[nodiscard]] const Server* find_server(std::string_view backend, std::string_view server) const;
 };
 

@@ -1,0 +1,196 @@
+#include "harness/deploy/deployment.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "harness/common/duration.h"
+#include "harness/common/errors.h"
+#include "harness/observe/readiness.h"
+
+namespace lbchaos::deploy {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kHaproxyStopGrace = 3s;
+constexpr auto kNodeStopGrace = 2s;
+
+}  // namespace
+
+Deployment::Deployment(boost::asio::io_context& io, topology::Topology topology,
+                       process::RunDirectory& run_dir)
+    : io_(io), topology_(std::move(topology)), run_dir_(run_dir) {}
+
+Deployment::~Deployment() {
+  // Normally shutdown() has run; after an exception this is the last line of defence.
+  for (auto& instance : instances_) {
+    if (instance->process() != nullptr) instance->process()->signal_group(SIGKILL);
+  }
+  for (auto& node : nodes_) {
+    if (node->process() != nullptr) node->process()->signal_group(SIGKILL);
+  }
+}
+
+boost::asio::awaitable<void> Deployment::prepare() {
+  haproxy_binary_ = process::find_executable(topology_.haproxy.binary);
+  config_source_ = ConfigSource::for_topology(topology_);
+  warnings_ = config_source_->warnings();
+  for (const auto& warning : warnings_) spdlog::warn("{}", warning);
+
+  const auto nodes_dir = run_dir_.subdir("nodes");
+  const auto logs_dir = run_dir_.subdir("logs");
+  topology::ServerTargets targets;
+  int index = 0;
+  for (auto& spec : config_source_->server_nodes()) {
+    auto node = std::make_unique<ServerNode>(std::move(spec), nodes_dir, logs_dir, ++index);
+    targets[node->key()] = node->endpoint();
+    server_keys_.insert(node->key());
+    nodes_.push_back(std::move(node));
+  }
+  for (int i = 0; i < topology_.haproxy.instances; ++i) {
+    instances_.push_back(std::make_unique<HaproxyInstance>(
+        io_, i, run_dir_.subdir(fmt::format("lb{}", i)), config_source_->binds(i)));
+  }
+  for (auto& instance : instances_) {
+    instance->write_config(
+        config_source_->config_for(instance->endpoints(), targets, instance->config_path()));
+    const auto result =
+        co_await instance->check_config(haproxy_binary_, config_source_->working_dir());
+    if (!result.status.clean()) {
+      throw InputError(config_source_->explain_rejection(result.output, instance->config_path()));
+    }
+  }
+}
+
+boost::asio::awaitable<void> Deployment::launch() {
+  const MonoTime started = mono_now();
+  const MonoTime deadline = started + topology_.haproxy.ready_timeout;
+  for (auto& node : nodes_) node->start(io_);
+  co_await wait_nodes_listening(deadline);
+  timings_.nodes_listening = mono_now() - started;
+
+  for (auto& instance : instances_) {
+    instance->start(io_, haproxy_binary_, config_source_->working_dir());
+  }
+  co_await wait_frontends_listening(deadline);
+  timings_.frontends_listening = mono_now() - started;
+  co_await wait_servers_up(deadline);
+  timings_.all_servers_up = mono_now() - started;
+  spdlog::info("{}: {} server(s) listening after {}, all UP in haproxy after {}", topology_.name,
+               nodes_.size(), human_duration(timings_.nodes_listening),
+               human_duration(timings_.all_servers_up));
+}
+
+boost::asio::awaitable<void> Deployment::wait_nodes_listening(MonoTime deadline) {
+  const auto give_up = [this] { return stop_requested_; };
+  for (auto& node : nodes_) {
+    if (co_await node->wait_listening(deadline, give_up)) continue;
+    const auto status = node->process()->exit_status();
+    throw_if_stopping_or(fmt::format(
+        "server node {} did not start listening on {}: {}{}", node->key(),
+        node->endpoint().to_string(),
+        status ? "it exited with " + status->to_string()
+               : "not listening after " + human_duration(topology_.haproxy.ready_timeout),
+        node->log_tail()));
+  }
+}
+
+boost::asio::awaitable<void> Deployment::wait_frontends_listening(MonoTime deadline) {
+  for (auto& instance : instances_) {
+    for (const auto& [key, endpoint] : instance->endpoints().binds) {
+      const auto give_up = [this, &instance] { return stop_requested_ || !instance->running(); };
+      if (co_await observe::wait_until_accepting(endpoint, deadline, give_up)) continue;
+      const auto status = instance->process()->exit_status();
+      throw_if_stopping_or(fmt::format(
+          "haproxy {} did not start listening on {} (frontend {}): {}{}", instance->name(),
+          endpoint.to_string(), key,
+          status ? "it exited with " + status->to_string() : "timed out",
+          instance->log_tail()));
+    }
+  }
+}
+
+boost::asio::awaitable<void> Deployment::wait_servers_up(MonoTime deadline) {
+  for (auto& instance : instances_) {
+    const auto report = co_await instance->wait_ready(server_keys_, deadline,
+                                                      [this] { return stop_requested_; });
+    if (report.ready) continue;
+    if (const auto status = instance->process()->exit_status()) {
+      throw_if_stopping_or(fmt::format("haproxy {} exited during start-up with {}{}",
+                                       instance->name(), status->to_string(),
+                                       instance->log_tail()));
+    }
+    throw_if_stopping_or(fmt::format(
+        "haproxy {}: not every server was UP within {} (ready_timeout):{}", instance->name(),
+        human_duration(topology_.haproxy.ready_timeout),
+        report.describe_not_ready(server_keys_)));
+  }
+}
+
+void Deployment::throw_if_stopping_or(const std::string& failure) const {
+  if (stop_requested_) throw Interrupted();
+  throw EnvironmentError(failure);
+}
+
+boost::asio::awaitable<void> Deployment::shutdown() {
+  if (shut_down_) co_return;
+  shut_down_ = true;
+  // haproxy first, so it does not see (and log) every server going down. Signal everything
+  // at once, then collect: a slow node costs one grace period, not one each.
+  for (auto& instance : instances_) {
+    if (instance->process() != nullptr) instance->process()->signal_group(SIGTERM);
+  }
+  for (auto& instance : instances_) co_await instance->stop(kHaproxyStopGrace);
+  for (auto& node : nodes_) {
+    if (node->process() != nullptr) node->process()->signal_group(SIGTERM);
+  }
+  for (auto& node : nodes_) co_await node->stop(kNodeStopGrace);
+  for (auto& instance : instances_) instance->close_syslog();
+}
+
+ServerNode* Deployment::find_node(std::string_view key) {
+  for (auto& node : nodes_) {
+    if (node->key() == key) return node.get();
+  }
+  return nullptr;
+}
+
+nlohmann::json Deployment::describe() const {
+  nlohmann::json out;
+  out["topology"] = topology_.name;
+  out["topology_file"] = topology_.file.string();
+  out["run_dir"] = run_dir_.path().string();
+  out["haproxy"] = haproxy_binary_.string();
+  auto& instances = out["instances"] = nlohmann::json::array();
+  for (const auto& instance : instances_) {
+    instances.push_back({{"name", instance->name()},
+                         {"index", instance->index()},
+                         {"pid", instance->pid()},
+                         {"frontends", instance->urls()},
+                         {"metrics_url", "http://" + instance->endpoints().metrics.to_string() + "/metrics"},
+                         {"stats_socket", instance->endpoints().stats_socket.string()},
+                         {"master_socket", instance->master_socket().string()},
+                         {"config", instance->config_path().string()},
+                         {"log", instance->log_file().string()}});
+  }
+  auto& nodes = out["nodes"] = nlohmann::json::array();
+  for (const auto& node : nodes_) {
+    nlohmann::json entry{{"name", node->key()},
+                         {"kind", node->is_builtin() ? "builtin" : "command"},
+                         {"pid", node->pid()},
+                         {"address", node->endpoint().to_string()},
+                         {"log", node->log_file().string()}};
+    if (node->is_builtin()) entry["control_socket"] = node->control_socket().string();
+    nodes.push_back(std::move(entry));
+  }
+  const auto ms = [](std::chrono::nanoseconds d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
+  out["startup_ms"] = {{"nodes_listening", ms(timings_.nodes_listening)},
+                       {"frontends_listening", ms(timings_.frontends_listening)},
+                       {"all_servers_up", ms(timings_.all_servers_up)}};
+  return out;
+}
+
+}  // namespace lbchaos::deploy
