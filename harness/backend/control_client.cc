@@ -23,7 +23,7 @@ constexpr std::size_t kMaxReplyBytes = 64 * 1024;
 
 }  // namespace
 
-asio::awaitable<std::string> control_request(const std::filesystem::path& socket_path,
+asio::awaitable<std::string> control_request(std::filesystem::path socket_path,
                                              std::string command,
                                              std::chrono::milliseconds timeout) {
   if (command.find('\n') != std::string::npos) {

@@ -17,7 +17,9 @@ namespace lbchaos::backend {
 // newline). A reply of "error: ..." is returned, not thrown: it is the backend's answer.
 // Throws std::runtime_error naming the socket and the command when the connection fails, the
 // backend closes it without replying, or no reply arrives within `timeout`.
-boost::asio::awaitable<std::string> control_request(const std::filesystem::path& socket,
+// Parameters are taken by value: a coroutine must not keep references to its caller's
+// temporaries.
+boost::asio::awaitable<std::string> control_request(std::filesystem::path socket,
                                                     std::string command,
                                                     std::chrono::milliseconds timeout);
 

@@ -25,13 +25,21 @@ using asio::local::stream_protocol;
 
 constexpr std::size_t kMaxLineBytes = 4096;
 
-void remove_stale_socket(const fs::path& path) {
+// A socket file nobody listens on is left over from a dead backend; a live one is not ours.
+void remove_stale_socket(asio::io_context& io, const fs::path& path) {
   std::error_code ec;
   const auto status = fs::symlink_status(path, ec);
   if (ec || !fs::exists(status)) return;
   if (!fs::is_socket(status)) {
-    throw EnvironmentError(
-        fmt::format("control socket {}: refusing to replace a file that is not a socket", path.string()));
+    throw EnvironmentError(fmt::format(
+        "control socket {}: refusing to replace a file that is not a socket", path.string()));
+  }
+  stream_protocol::socket probe(io);
+  boost::system::error_code connect_error;
+  probe.connect(stream_protocol::endpoint(path.string()), connect_error);
+  if (!connect_error) {
+    throw EnvironmentError(fmt::format(
+        "control socket {}: another process is listening on it", path.string()));
   }
   fs::remove(path, ec);
 }
@@ -48,8 +56,8 @@ bool is_worth_logging(std::string_view line) {
 ControlServer::ControlServer(asio::io_context& io, fs::path path, BackendState& state,
                              ServiceModel& model)
     : path_(std::move(path)), acceptor_(io), state_(state), model_(model) {
-  remove_stale_socket(path_);
   try {
+    remove_stale_socket(io, path_);
     acceptor_.open();
     ::fcntl(acceptor_.native_handle(), F_SETFD, FD_CLOEXEC);
     // Created private (umask) and chmod'ed anyway, so the mode never depends on the umask.

@@ -49,10 +49,20 @@ int check_one(const fs::path& file) {
     process::RunDirectory run_dir("check-" + topology.name);
     boost::asio::io_context io;
     deploy::Deployment deployment(io, std::move(topology), run_dir);
-    boost::asio::co_spawn(io, deployment.prepare(), [](std::exception_ptr error) {
+    std::exception_ptr failure;
+    auto prepare_only = [&]() -> boost::asio::awaitable<void> {
+      try {
+        co_await deployment.prepare();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      co_await deployment.shutdown();  // nothing was started; this closes the log receivers
+    };
+    boost::asio::co_spawn(io, prepare_only(), [](std::exception_ptr error) {
       if (error) std::rethrow_exception(error);
     });
     io.run();
+    if (failure) std::rethrow_exception(failure);
     fmt::print("ok    {}\n", file.string());
     return kExitOk;
   } catch (const InputError& e) {

@@ -38,19 +38,19 @@ boost::asio::awaitable<void> Deployment::prepare() {
   warnings_ = config_source_->warnings();
   for (const auto& warning : warnings_) spdlog::warn("{}", warning);
 
-  const auto nodes_dir = run_dir_.subdir("nodes");
-  const auto logs_dir = run_dir_.subdir("logs");
+  const RunLayout layout{run_dir_.path(), run_dir_.subdir("nodes"), run_dir_.subdir("logs")};
   topology::ServerTargets targets;
   int index = 0;
   for (auto& spec : config_source_->server_nodes()) {
-    auto node = std::make_unique<ServerNode>(std::move(spec), nodes_dir, logs_dir, ++index);
+    auto node = std::make_unique<ServerNode>(std::move(spec), layout, ++index);
     targets[node->key()] = node->endpoint();
     server_keys_.insert(node->key());
     nodes_.push_back(std::move(node));
   }
   for (int i = 0; i < topology_.haproxy.instances; ++i) {
     instances_.push_back(std::make_unique<HaproxyInstance>(
-        io_, i, run_dir_.subdir(fmt::format("lb{}", i)), config_source_->binds(i)));
+        io_, i, run_dir_.subdir(fmt::format("lb{}", i)), config_source_->binds(i),
+        layout.environment()));
   }
   for (auto& instance : instances_) {
     instance->write_config(

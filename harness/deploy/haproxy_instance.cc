@@ -18,12 +18,14 @@ using namespace std::chrono_literals;
 
 HaproxyInstance::HaproxyInstance(boost::asio::io_context& io, int index,
                                  const std::filesystem::path& dir,
-                                 const std::vector<BindRequest>& binds)
+                                 const std::vector<BindRequest>& binds,
+                                 std::map<std::string, std::string> environment)
     : dir_(dir),
       config_path_(dir / "haproxy.cfg"),
       master_socket_(dir / "master.sock"),
       log_file_(dir / "haproxy.log"),
-      syslog_(std::make_unique<observe::SyslogReceiver>(io, index, dir / "syslog.log")) {
+      syslog_(std::make_unique<observe::SyslogReceiver>(io, index, dir / "syslog.log")),
+      environment_(std::move(environment)) {
   endpoints_.index = index;
   endpoints_.stats_socket = dir / "stats.sock";
   for (const auto& bind : binds) {
@@ -71,7 +73,7 @@ void HaproxyInstance::start(boost::asio::io_context& io, const std::filesystem::
                               master_socket_.string() + ",mode,600"},
                              working_dir,
                              log_file_,
-                             {}});
+                             environment_});
   child_->on_exit([this](const process::ExitStatus& status) {
     if (!stopping_) spdlog::warn("haproxy {} (pid {}) exited: {}", name(), pid(), status.to_string());
   });

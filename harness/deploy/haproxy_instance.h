@@ -34,7 +34,8 @@ struct BindRequest {
 class HaproxyInstance {
  public:
   HaproxyInstance(boost::asio::io_context& io, int index, const std::filesystem::path& dir,
-                  const std::vector<BindRequest>& binds);
+                  const std::vector<BindRequest>& binds,
+                  std::map<std::string, std::string> environment);
 
   [[nodiscard]] int index() const { return endpoints_.index; }
   [[nodiscard]] std::string name() const { return "lb" + std::to_string(endpoints_.index); }
@@ -73,6 +74,7 @@ class HaproxyInstance {
   std::filesystem::path master_socket_;
   std::filesystem::path log_file_;
   std::unique_ptr<observe::SyslogReceiver> syslog_;
+  std::map<std::string, std::string> environment_;
   std::unique_ptr<process::ChildProcess> child_;
   bool stopping_ = false;
 };

@@ -28,18 +28,19 @@ std::string file_safe(const std::string& key) {
 
 }  // namespace
 
-ServerNode::ServerNode(ServerNodeSpec spec, const std::filesystem::path& nodes_dir,
-                       const std::filesystem::path& logs_dir, int index)
+ServerNode::ServerNode(ServerNodeSpec spec, const RunLayout& layout, int index)
     : spec_(std::move(spec)),
       reservation_(spec_.settings.address),
       endpoint_{spec_.settings.address, reservation_.port()},
-      control_socket_(nodes_dir / fmt::format("n{}.ctl", index)),
-      log_file_(logs_dir / (file_safe(key()) + ".log")) {}
+      control_socket_(layout.nodes_dir / fmt::format("n{}.ctl", index)),
+      log_file_(layout.logs_dir / (file_safe(key()) + ".log")),
+      environment_(layout.environment()) {}
 
 process::SpawnSpec ServerNode::spawn_spec() const {
   process::SpawnSpec spawn;
   spawn.log_file = log_file_;
   spawn.working_dir = spec_.working_dir;
+  spawn.extra_env = environment_;
   if (is_builtin()) {
     const auto& s = spec_.settings;
     spawn.executable = process::self_executable();

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,18 @@
 #include "harness/topology/model.h"
 
 namespace lbchaos::deploy {
+
+// Where a run keeps its nodes' files. Every process of the run carries
+// LBCHAOS_RUN_DIR=<run_dir> in its environment, so it can be found (and proven gone).
+struct RunLayout {
+  std::filesystem::path run_dir;
+  std::filesystem::path nodes_dir;  // control sockets
+  std::filesystem::path logs_dir;   // one log per node
+
+  [[nodiscard]] std::map<std::string, std::string> environment() const {
+    return {{"LBCHAOS_RUN_DIR", run_dir.string()}};
+  }
+};
 
 // What to run for one haproxy `server`: the topology's description of it (or the defaults for
 // a server only the user's haproxy.cfg names) and the health path haproxy will check.
@@ -32,8 +45,7 @@ struct ServerNodeSpec {
 // user's command. Its port is reserved for the whole run, so a restart gets the same address.
 class ServerNode {
  public:
-  ServerNode(ServerNodeSpec spec, const std::filesystem::path& nodes_dir,
-             const std::filesystem::path& logs_dir, int index);
+  ServerNode(ServerNodeSpec spec, const RunLayout& layout, int index);
 
   [[nodiscard]] std::string key() const { return topology::server_key(spec_.backend, spec_.server); }
   [[nodiscard]] const ServerNodeSpec& spec() const { return spec_; }
@@ -64,6 +76,7 @@ class ServerNode {
   topology::Endpoint endpoint_;
   std::filesystem::path control_socket_;
   std::filesystem::path log_file_;
+  std::map<std::string, std::string> environment_;
   std::unique_ptr<process::ChildProcess> child_;
   bool stopping_ = false;
 };

@@ -39,7 +39,7 @@ void SyslogReceiver::handle(std::string_view datagram) {
   const MonoTime at = mono_now();
   ++messages_;
   const std::string_view message = syslog_message(datagram);
-  log_ << to_ns(at) << ' ' << message << '\n';
+  log_ << to_ns(at) << ' ' << message << '\n' << std::flush;  // people tail it live
   if (auto change = parse_server_state_change(message)) {
     spdlog::info("lb{}: server {}/{} is {}", instance_, change->backend, change->server,
                  change->state);

@@ -30,7 +30,8 @@ namespace lbchaos::topology {
 
 // Lines for a `global` section (indented, without the "global" line itself): admin stats
 // socket (mode 600, level admin, expose-fd listeners for seamless reloads), stats timeout,
-// syslog over UDP to the harness and the log tag.
+// syslog over UDP to the harness, the log tag, and `no strict-limits` (a file descriptor limit
+// below what maxconn needs is a warning, not a refusal to start).
 [[nodiscard]] std::vector<std::string> harness_global_lines(const InstanceEndpoints& endpoints);
 
 // The Prometheus exporter on `metrics` (/metrics, anything else 404, not logged), preceded by a

@@ -1,6 +1,7 @@
 #include "harness/topology/haproxy_rewrite.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -183,33 +184,38 @@ struct OptionRule {
   std::optional<DropReason> drop;  // nullopt: kept (listed to skip its argument)
 };
 
-constexpr OptionRule kTls0(std::string_view name) { return {name, 0, DropReason::kTls}; }
-constexpr OptionRule kTls1(std::string_view name) { return {name, 1, DropReason::kTls}; }
-constexpr OptionRule kKeep1(std::string_view name) { return {name, 1, std::nullopt}; }
+OptionRule tls(std::string_view name, int arguments) { return {name, arguments, DropReason::kTls}; }
 
-const std::vector<OptionRule>& tls_version_rules() {
-  static const std::vector<OptionRule> rules = {
-      kTls0("no-sslv3"),     kTls0("no-tlsv10"),    kTls0("no-tlsv11"),    kTls0("no-tlsv12"),
-      kTls0("no-tlsv13"),    kTls0("force-sslv3"),  kTls0("force-tlsv10"), kTls0("force-tlsv11"),
-      kTls0("force-tlsv12"), kTls0("force-tlsv13"), kTls1("ssl-min-ver"),  kTls1("ssl-max-ver"),
-      kTls1("ciphers"),      kTls1("ciphersuites"), kTls1("curves"),       kTls1("sigalgs"),
-      kTls1("client-sigalgs"), kTls1("alpn"),       kTls1("npn"),          kTls1("ca-file"),
-      kTls1("crl-file"),     kTls1("crt"),          kTls1("verify"),       kTls0("ssl"),
-      kTls0("allow-0rtt"),   kTls0("no-tls-tickets"),
-  };
+// A kept option with one argument, listed so that its argument is not taken for an option
+// ("cookie ssl" names a cookie).
+OptionRule keep(std::string_view name) { return {name, 1, std::nullopt}; }
+
+// TLS options valid on both bind and server lines.
+std::vector<OptionRule> common_tls_rules() {
+  std::vector<OptionRule> rules = {tls("ssl", 0), tls("allow-0rtt", 0), tls("no-tls-tickets", 0)};
+  for (const auto name : {"no-sslv3", "no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13",
+                          "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12",
+                          "force-tlsv13"}) {
+    rules.push_back(tls(name, 0));
+  }
+  for (const auto name : {"ssl-min-ver", "ssl-max-ver", "ciphers", "ciphersuites", "curves",
+                          "sigalgs", "client-sigalgs", "alpn", "npn", "ca-file", "crl-file", "crt",
+                          "verify"}) {
+    rules.push_back(tls(name, 1));
+  }
   return rules;
 }
 
 const std::vector<OptionRule>& bind_rules() {
   static const std::vector<OptionRule> rules = [] {
-    std::vector<OptionRule> r = tls_version_rules();
-    for (const auto name : {"crt-list", "ca-verify-file", "ca-ignore-err", "crt-ignore-err",
-                            "ecdhe", "tls-ticket-keys", "ca-sign-file", "ca-sign-pass"}) {
-      r.push_back(kTls1(name));
-    }
+    std::vector<OptionRule> r = common_tls_rules();
     for (const auto name : {"strict-sni", "no-ca-names", "prefer-client-ciphers",
                             "generate-certificates"}) {
-      r.push_back(kTls0(name));
+      r.push_back(tls(name, 0));
+    }
+    for (const auto name : {"crt-list", "ca-verify-file", "ca-ignore-err", "crt-ignore-err",
+                            "ecdhe", "tls-ticket-keys", "ca-sign-file", "ca-sign-pass"}) {
+      r.push_back(tls(name, 1));
     }
     r.push_back({"accept-proxy", 0, DropReason::kProxyProtocol});
     r.push_back({"accept-netscaler-cip", 1, DropReason::kProxyProtocol});
@@ -219,21 +225,22 @@ const std::vector<OptionRule>& bind_rules() {
     for (const auto name : {"name", "id", "maxconn", "backlog", "process", "thread", "nice",
                             "tcp-ut", "mss", "level", "severity-output", "mode", "uid", "gid",
                             "user", "group", "proto", "expose-fd"}) {
-      r.push_back(kKeep1(name));
+      r.push_back(keep(name));
     }
     return r;
   }();
   return rules;
 }
 
+// Also applied to default-server lines.
 const std::vector<OptionRule>& server_rules() {
   static const std::vector<OptionRule> rules = [] {
-    std::vector<OptionRule> r = tls_version_rules();
-    for (const auto name : {"verifyhost", "sni", "check-sni", "check-alpn"}) {
-      r.push_back(kTls1(name));
-    }
+    std::vector<OptionRule> r = common_tls_rules();
     for (const auto name : {"check-ssl", "ssl-reuse", "no-ssl-reuse", "tls-tickets"}) {
-      r.push_back(kTls0(name));
+      r.push_back(tls(name, 0));
+    }
+    for (const auto name : {"verifyhost", "sni", "check-sni", "check-alpn"}) {
+      r.push_back(tls(name, 1));
     }
     for (const auto name : {"send-proxy", "send-proxy-v2", "send-proxy-v2-ssl",
                             "send-proxy-v2-ssl-cn", "check-send-proxy"}) {
@@ -251,7 +258,7 @@ const std::vector<OptionRule>& server_rules() {
           "resolve-opts", "pool-max-conn", "pool-purge-delay", "pool-low-conn", "max-reuse",
           "proto", "tcp-ut", "ws", "log-proto", "socks4", "hash-key", "source", "usesrc",
           "interface"}) {
-      r.push_back(kKeep1(name));
+      r.push_back(keep(name));
     }
     return r;
   }();
@@ -413,10 +420,15 @@ void warn_dropped_options(UserConfig& config, const ParsedLine& line, OptionLine
       kind == OptionLine::kBind     ? fmt::format("bind of {}", section)
       : kind == OptionLine::kServer ? fmt::format("server '{}/{}'", line.section_name, line.word(1))
                                     : fmt::format("default-server of {}", section);
+  // One warning per reason: "...: bind of frontend 'www': 'ssl', 'crt x.pem' dropped: why".
+  std::map<DropReason, std::vector<std::string>> by_reason;
   for (const auto& dropped : dropped_options(line, kind)) {
-    config.warnings.push_back(fmt::format("{}: {}: '{}' dropped: {}", location(config, line.number),
-                                          what, words_text(line, dropped.first, dropped.last),
-                                          reason_text(dropped.reason)));
+    by_reason[dropped.reason].push_back(
+        fmt::format("'{}'", words_text(line, dropped.first, dropped.last)));
+  }
+  for (const auto& [reason, options] : by_reason) {
+    config.warnings.push_back(fmt::format("{}: {}: {} dropped: {}", location(config, line.number),
+                                          what, fmt::join(options, ", "), reason_text(reason)));
   }
 }
 
@@ -585,20 +597,57 @@ class Output {
   std::vector<int> line_map_{0};
 };
 
+// The new address of each bind and server line, by line number.
+class Addresses {
+ public:
+  Addresses(const UserConfig& config, const InstanceEndpoints& endpoints,
+            const ServerTargets& targets) {
+    for (const auto& bind : config.binds) {
+      by_line_[bind.line] = lookup(endpoints.binds, bind.key, "bind").to_string();
+    }
+    for (const auto& server : config.servers) {
+      by_line_[server.line] = lookup(targets, server.key(), "server").to_string();
+    }
+  }
+
+  [[nodiscard]] const std::string& of(const ParsedLine& line) const {
+    const auto it = by_line_.find(line.number);
+    if (it == by_line_.end()) {
+      throw std::logic_error(fmt::format("haproxy config rewrite: line {} was not scanned: {}",
+                                         line.number, line.text));
+    }
+    return it->second;
+  }
+
+ private:
+  template <typename Map>
+  static const Endpoint& lookup(const Map& map, const std::string& key, std::string_view what) {
+    const auto it = map.find(key);
+    if (it == map.end()) {
+      throw std::logic_error(
+          fmt::format("haproxy config rewrite: no address for {} '{}'", what, key));
+    }
+    return it->second;
+  }
+
+  std::map<int, std::string> by_line_;
+};
+
 struct Edit {
   std::size_t begin = 0;
   std::size_t end = 0;
   std::string replacement;
 };
 
-// `line` with its address word (words[address_index]) replaced by `address`, or `address`
-// appended when the line has no address, and the options haproxy cannot honour removed.
-std::string edited_line(const ParsedLine& line, OptionLine kind, std::size_t address_index,
-                        const std::string& address) {
+// A bind/server line with its address replaced (appended when missing), or a default-server
+// line, without the options the harness cannot honour. Spacing and comments are kept.
+std::string edited_line(const ParsedLine& line, OptionLine kind, const Addresses& addresses) {
   std::vector<Edit> edits;
-  if (address_index != 0) {
-    if (address_index < line.words.size()) {
-      edits.push_back({line.words[address_index].begin, line.words[address_index].end, address});
+  if (kind != OptionLine::kDefaultServer) {
+    const std::size_t index = kind == OptionLine::kBind ? 1 : 2;
+    const std::string& address = addresses.of(line);
+    if (index < line.words.size()) {
+      edits.push_back({line.words[index].begin, line.words[index].end, address});
     } else {
       edits.push_back({line.words.back().end, line.words.back().end, " " + address});
     }
@@ -630,15 +679,6 @@ std::string body_indent(const std::vector<ParsedLine>& lines, std::size_t index)
   return std::string(kDefaultIndent);
 }
 
-template <typename Map>
-const auto& lookup(const Map& map, const std::string& key, std::string_view what) {
-  const auto it = map.find(key);
-  if (it == map.end()) {
-    throw std::logic_error(fmt::format("haproxy config rewrite: no address for {} '{}'", what, key));
-  }
-  return it->second;
-}
-
 // `default-path config|parent` resolves against the rewritten file's directory: pin it to
 // the user's.
 std::optional<std::string> pinned_default_path(const ParsedLine& line,
@@ -653,32 +693,36 @@ std::optional<std::string> pinned_default_path(const ParsedLine& line,
                      haproxy_word(origin.string()));
 }
 
-}  // namespace
-
-RewrittenConfig rewrite_user_config(const UserConfig& config, const InstanceEndpoints& endpoints,
-                                    const ServerTargets& targets) {
-  std::map<int, const UserBind*> binds;
-  for (const auto& bind : config.binds) binds[bind.line] = &bind;
-  std::map<int, const UserServer*> servers;
-  for (const auto& server : config.servers) servers[server.line] = &server;
-  const auto user_dir = std::filesystem::absolute(config.file).parent_path();
-
-  Output out;
+// First of all, so that every `log global` below sees the harness's log target.
+void add_harness_global(Output& out, const UserConfig& config, const InstanceEndpoints& endpoints,
+                        const std::filesystem::path& user_dir) {
+  std::string shown_file = config.file.string();
+  std::replace(shown_file.begin(), shown_file.end(), '\n', '?');
   out.add(fmt::format("# lbchaos: {} rewritten for haproxy instance {}; that file is unchanged.",
-                      config.file.string(), endpoints.index),
+                      shown_file, endpoints.index),
           0);
   out.add("# Lines marked 'lbchaos' were changed or added by the harness.", 0);
-  // First of all, so that every `log global` below sees the harness's log target.
   out.add("global", 0);
   for (auto& line : harness_global_lines(endpoints)) out.add(std::move(line), 0);
   if (user_dir.string().find('$') == std::string::npos) {
     // haproxy resolves relative paths (errorfile, lua-load, maps) against its working
     // directory; the user meant their config's directory.
-    out.add(fmt::format("{}default-path origin {}", kDefaultIndent, haproxy_word(user_dir.string())),
+    out.add(fmt::format("{}default-path origin {}", kDefaultIndent,
+                        haproxy_word(user_dir.string())),
             0);
   }
   out.add("", 0);
+}
 
+}  // namespace
+
+RewrittenConfig rewrite_user_config(const UserConfig& config, const InstanceEndpoints& endpoints,
+                                    const ServerTargets& targets) {
+  const Addresses addresses(config, endpoints, targets);
+  const auto user_dir = std::filesystem::absolute(config.file).parent_path();
+
+  Output out;
+  add_harness_global(out, config, endpoints, user_dir);
   const auto lines = parse_lines(config.lines);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const ParsedLine& line = lines[i];
@@ -709,25 +753,8 @@ RewrittenConfig rewrite_user_config(const UserConfig& config, const InstanceEndp
       out.add(std::string(line.text), line.number);
       continue;
     }
-    std::string edited;
-    if (*kind == OptionLine::kBind) {
-      const auto it = binds.find(line.number);
-      if (it == binds.end()) throw std::logic_error("haproxy config rewrite: unscanned bind line");
-      edited = edited_line(line, *kind, 1, lookup(endpoints.binds, it->second->key, "bind").to_string());
-    } else if (*kind == OptionLine::kServer) {
-      const auto it = servers.find(line.number);
-      if (it == servers.end()) {
-        throw std::logic_error("haproxy config rewrite: unscanned server line");
-      }
-      edited = edited_line(line, *kind, 2, lookup(targets, it->second->key(), "server").to_string());
-    } else {
-      edited = edited_line(line, *kind, 0, {});
-    }
-    if (edited == line.text) {
-      out.add(std::move(edited), line.number);
-      continue;
-    }
-    out.add(commented(line, "was"), line.number);
+    std::string edited = edited_line(line, *kind, addresses);
+    if (edited != line.text) out.add(commented(line, "was"), line.number);
     out.add(std::move(edited), line.number);
   }
 
@@ -764,7 +791,8 @@ std::string translate_haproxy_message(std::string_view haproxy_output,
       pos = after;
       continue;
     }
-    const int line = std::stoi(std::string(haproxy_output.substr(after + 1, digits_end - after - 1)));
+    const int line =
+        std::stoi(std::string(haproxy_output.substr(after + 1, digits_end - after - 1)));
     const bool mapped = line > 0 && static_cast<std::size_t>(line) < line_map.size() &&
                         line_map[static_cast<std::size_t>(line)] > 0;
     if (mapped) {

@@ -297,7 +297,10 @@ std::vector<TableReader> TableReader::table_array(std::string_view key,
   std::vector<TableReader> tables;
   const toml::node* node = find(key);
   if (node == nullptr) return tables;
-  const auto expected = fmt::format("an array of tables ([[{}]])", key);
+  // The context of the elements ("[backend.server]") is how the user writes them, doubled.
+  const auto expected = context.size() > 1 && context.front() == '[' && context.back() == ']'
+                            ? fmt::format("an array of tables ([{}])", context)
+                            : fmt::format("an array of tables ([[{}]])", key);
   const auto* array = node->as_array();
   if (array == nullptr) fail_type(key, expected);
   for (const toml::node& element : *array) {

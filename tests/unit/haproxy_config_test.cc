@@ -98,7 +98,7 @@ CheckResult haproxy_check(const fs::path& file) {
   return result;
 }
 
-#define REQUIRE_HAPROXY()                                                       \
+#define REQUIRE_HAPROXY() \
   if (::access(kHaproxy, X_OK) != 0) GTEST_SKIP() << kHaproxy << " not found"
 
 InstanceEndpoints endpoints_for_test(const fs::path& run_dir) {
@@ -205,6 +205,7 @@ TEST(HaproxyRender, ProducesAConfigHaproxyAccepts) {
       << config;
   EXPECT_TRUE(has_line("    log 127.0.0.1:41901 len 8192 local0 info")) << config;
   EXPECT_TRUE(has_line("    log-tag lbchaos-lb0")) << config;
+  EXPECT_TRUE(has_line("    no strict-limits")) << config;
   EXPECT_TRUE(has_line("    option log-health-checks")) << config;
   EXPECT_TRUE(has_line("    bind 127.0.0.1:41800")) << config;
   EXPECT_TRUE(has_line("    option httpchk GET /health")) << config;
@@ -311,10 +312,13 @@ TEST(HaproxyRewrite, ScanFindsBindsServersAndCheckPaths) {
     return std::any_of(config.warnings.begin(), config.warnings.end(),
                        [&](const std::string& w) { return w.find(what) != std::string::npos; });
   };
-  EXPECT_TRUE(warned("production.cfg:27: bind of frontend 'www': 'ssl' dropped"));
-  EXPECT_TRUE(warned("'crt /etc/haproxy/certs/shop.pem' dropped"));
-  EXPECT_TRUE(warned("production.cfg:41: server 'app/app2': 'verify none' dropped"));
-  EXPECT_TRUE(warned("production.cfg:48: server 'admin_api/api1': 'port 9001' dropped"));
+  EXPECT_TRUE(warned("production.cfg:27: bind of frontend 'www': 'ssl', "
+                     "'crt /etc/haproxy/certs/shop.pem', 'alpn h2,http/1.1' dropped: the harness "
+                     "speaks plain HTTP"));
+  EXPECT_TRUE(warned("production.cfg:41: server 'app/app2': 'ssl', 'verify none' dropped"));
+  EXPECT_TRUE(warned("production.cfg:49: server 'admin_api/api1': 'port 9001' dropped: health "
+                     "checks go to the harness node's own address"));
+  EXPECT_EQ(config.warnings.size(), 3u);
 }
 
 TEST(HaproxyRewrite, ProductionConfigRunsAgainstTheHarnessNodes) {

@@ -143,6 +143,10 @@ TEST(TomlReader, ArrayOfTablesMustBeOne) {
   const Doc doc("[backend]\nname = \"a\"\n");
   EXPECT_EQ(error_of([&] { (void)doc.root().table_array("backend", "[backend]"); }),
             "t.toml:1:1: backend: expected an array of tables ([[backend]]), found a table");
+  const Doc nested("server = \"web1\"\n");
+  EXPECT_EQ(error_of([&] { (void)nested.root().table_array("server", "[backend.server]"); }),
+            "t.toml:1:10: server: expected an array of tables ([[backend.server]]), found "
+            "string \"web1\"");
 }
 
 }  // namespace

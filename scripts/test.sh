@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's second command (and what CI runs): install what is missing, build with warnings
+# as errors, run every test (unit and integration: real haproxy, real backends, loopback only).
+# Usage: scripts/test.sh [ctest args...], e.g. scripts/test.sh -L unit
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+preset=ci
+if [[ "${LBCHAOS_SANITIZE:-0}" == 1 ]]; then preset=asan; fi
+scripts/build.sh "$preset"
+# Tests start real processes; keep their run directories apart from the user's.
+export LBCHAOS_TMPDIR="${LBCHAOS_TMPDIR:-$(mktemp -d /tmp/lbchaos-tests.XXXXXX)}"
+trap 'rm -rf "$LBCHAOS_TMPDIR"' EXIT
+ctest --preset "$preset" --timeout 180 "$@"
