@@ -2,6 +2,7 @@
 
 #include "harness/backend/backend_main.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/logging.h"
 #include "harness/common/duration.h"
 #include "harness/common/errors.h"
 #include "harness/common/loopback.h"
@@ -86,6 +87,7 @@ void add_backend_command(CLI::App& app, int& exit_code) {
     options.overload = *topology::parse_overload(args->overload);
     options.health_path = args->health_path;
     if (seed->count() > 0) options.seed = args->seed;
+    setup_logging(false);
     exit_code = backend::run_backend(options);
   });
 }

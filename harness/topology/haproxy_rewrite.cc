@@ -402,6 +402,57 @@ void apply_check_line(const ParsedLine& line, CheckState& state) {
   }
 }
 
+// Follows HTTP check settings through defaults sections: a proxy starts from the last defaults
+// section above it, or from the one it names with `from`; a defaults section starts afresh.
+class CheckTracker {
+ public:
+  void open(const ParsedLine& header) {
+    current_ = nullptr;
+    const auto from = from_defaults(header);
+    const auto inherited = [&]() -> CheckState {
+      if (!from) return last_defaults_;
+      const auto it = named_defaults_.find(*from);
+      return it == named_defaults_.end() ? CheckState{} : it->second;
+    };
+    if (header.section == Section::kDefaults) {
+      last_defaults_ = from ? inherited() : CheckState{};
+      current_ = &last_defaults_;
+      defaults_name_ = header.section_name;
+      save_named_defaults();
+    } else if (has_servers(header.section)) {
+      backends_.push_back(inherited());
+      current_ = &backends_.back();
+      defaults_name_.clear();
+    }
+  }
+
+  void apply(const ParsedLine& line) {
+    if (current_ == nullptr) return;
+    apply_check_line(line, *current_);
+    save_named_defaults();
+  }
+
+  // In the order of the backend/listen headers.
+  [[nodiscard]] std::vector<std::optional<std::string>> backend_paths() const {
+    std::vector<std::optional<std::string>> paths;
+    for (const auto& state : backends_) paths.push_back(state.path());
+    return paths;
+  }
+
+ private:
+  void save_named_defaults() {
+    if (current_ == &last_defaults_ && !defaults_name_.empty()) {
+      named_defaults_[defaults_name_] = last_defaults_;
+    }
+  }
+
+  std::map<std::string, CheckState> named_defaults_;
+  CheckState last_defaults_;
+  std::string defaults_name_;
+  std::deque<CheckState> backends_;  // a deque: current_ points into it
+  CheckState* current_ = nullptr;
+};
+
 std::string location(const UserConfig& config, int line) {
   return fmt::format("{}:{}", config.file.string(), line);
 }
@@ -507,36 +558,16 @@ UserConfig scan_user_config_text(std::string text, const std::filesystem::path& 
         "the last line has no newline: haproxy rejects the file as truncated");
   }
 
-  std::map<std::string, CheckState> named_defaults;
-  CheckState last_defaults;
   std::map<std::string, int> binds_per_section;
-  std::deque<CheckState> backend_checks;  // deque: `current` points into it
-  CheckState* current = nullptr;  // check state of the defaults/backend/listen being scanned
-
+  CheckTracker checks;
   for (const ParsedLine& line : parse_lines(config.lines)) {
     if (line.header) {
-      current = nullptr;
-      const auto from = from_defaults(line);
-      const auto inherited = [&]() -> CheckState {
-        if (!from) return last_defaults;
-        const auto it = named_defaults.find(*from);
-        return it == named_defaults.end() ? CheckState{} : it->second;
-      };
-      switch (line.section) {
-        case Section::kDefaults:
-          last_defaults = from ? inherited() : CheckState{};
-          if (!line.section_name.empty()) named_defaults[line.section_name] = last_defaults;
-          current = &last_defaults;
-          break;
-        case Section::kBackend:
-        case Section::kListen:
-          config.backends.push_back(
-              {line.section_name, line.number, line.section == Section::kListen, std::nullopt});
-          backend_checks.push_back(inherited());
-          current = &backend_checks.back();
-          break;
-        case Section::kOther: warn_other_section(config, line); break;
-        default: break;
+      checks.open(line);
+      if (line.section == Section::kBackend || line.section == Section::kListen) {
+        config.backends.push_back(
+            {line.section_name, line.number, line.section == Section::kListen, std::nullopt});
+      } else if (line.section == Section::kOther) {
+        warn_other_section(config, line);
       }
       continue;
     }
@@ -564,16 +595,10 @@ UserConfig scan_user_config_text(std::string text, const std::filesystem::path& 
       warn_removed_line(config, line);
       continue;
     }
-    if (current != nullptr) {
-      apply_check_line(line, *current);
-      if (line.section == Section::kDefaults && !line.section_name.empty()) {
-        named_defaults[line.section_name] = *current;
-      }
-    }
+    checks.apply(line);
   }
-  for (std::size_t i = 0; i < config.backends.size(); ++i) {
-    config.backends[i].check_path = backend_checks[i].path();
-  }
+  const auto paths = checks.backend_paths();
+  for (std::size_t i = 0; i < config.backends.size(); ++i) config.backends[i].check_path = paths[i];
   return config;
 }
 

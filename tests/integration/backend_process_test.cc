@@ -358,8 +358,8 @@ TEST_F(BackendProcessTest, RefusesAControlSocketInUse) {
   ASSERT_TRUE(status) << "the second backend kept running";
   ASSERT_TRUE(WIFEXITED(*status));
   EXPECT_EQ(WEXITSTATUS(*status), 3);
-  EXPECT_NE(read_file(dir_ / "stdout.log").find("another process is listening"), std::string::npos)
-      << read_file(dir_ / "stdout.log");
+  const auto output = read_file(dir_ / "stderr.log") + read_file(dir_ / "stdout.log");
+  EXPECT_NE(output.find("another process is listening"), std::string::npos) << output;
   EXPECT_EQ(control("ping"), "pong") << "the first backend keeps its control socket";
 }
 
