@@ -14,6 +14,7 @@
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
+#include "harness/scenario/loader.h"
 #include "harness/topology/loader.h"
 
 namespace lbchaos::cli {
@@ -45,7 +46,9 @@ std::vector<fs::path> expand_paths(const std::vector<std::string>& paths) {
 // 0 when haproxy accepts the file's config, else the exit code for what went wrong.
 int check_one(const fs::path& file) {
   try {
-    auto topology = topology::load_topology(file);
+    // A scenario is checked through the topology it runs against.
+    auto topology = scenario::looks_like_scenario(file) ? scenario::load_scenario(file).topology
+                                                        : topology::load_topology(file);
     process::RunDirectory run_dir("check-" + topology.name);
     boost::asio::io_context io;
     deploy::Deployment deployment(io, std::move(topology), run_dir);
@@ -81,7 +84,7 @@ int check_one(const fs::path& file) {
 void add_check_command(CLI::App& app, int& exit_code) {
   auto paths = std::make_shared<std::vector<std::string>>();
   auto* check = app.add_subcommand(
-      "check", "Validate topology files: parse, render the haproxy config, run `haproxy -c`");
+      "check", "Validate topology and scenario files: parse, render the haproxy config, run `haproxy -c`");
   check->add_option("paths", *paths, "Files or folders (every *.toml below)")->required();
   check->callback([paths, &exit_code] {
     setup_logging(false);

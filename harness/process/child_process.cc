@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/process/args.hpp>
@@ -69,12 +70,17 @@ ChildProcess::ChildProcess(boost::asio::io_context& io, const SpawnSpec& spec)
   for (const auto& [key, value] : spec.extra_env) env[key] = value;
 
   std::weak_ptr<State> weak = state_;
-  auto on_exit = [weak](int /*evaluated*/, const std::error_code& /*ec*/) {
-    const auto state = weak.lock();
-    if (!state) return;
-    state->status = ExitStatus::from_wait_status(state->child.native_exit_code());
-    for (auto* waiter : state->waiters) waiter->cancel();
-    if (state->exit_callback) state->exit_callback(*state->status);
+  // Boost.Process 1.74 dispatches (not posts) its first waitpid: for a child that has already
+  // exited this handler runs inside the bp::child constructor, before state_->child holds the
+  // raw status. Posting defers the bookkeeping until the constructor has returned.
+  auto on_exit = [weak, &io](int /*evaluated*/, const std::error_code& /*ec*/) {
+    boost::asio::post(io, [weak] {
+      const auto state = weak.lock();
+      if (!state) return;
+      state->status = ExitStatus::from_wait_status(state->child.native_exit_code());
+      for (auto* waiter : state->waiters) waiter->cancel();
+      if (state->exit_callback) state->exit_callback(*state->status);
+    });
   };
 
   std::error_code ec;

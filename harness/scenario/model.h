@@ -58,6 +58,7 @@ struct Expectation {
 
 struct Scenario {
   std::string name;
+  std::string description;            // free text for reports; may be empty
   std::filesystem::path file;         // absolute path of the scenario file
   topology::Topology topology;        // loaded from the scenario's `topology` path
   std::uint64_t seed = 1;

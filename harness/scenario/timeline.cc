@@ -1,0 +1,120 @@
+#include "harness/scenario/timeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "harness/traffic/histogram.h"
+
+namespace lbchaos::scenario {
+namespace {
+
+using traffic::ErrorClass;
+
+std::int64_t exact_percentile(std::vector<std::int64_t>& values, double p) {
+  const auto rank = traffic::percentile_rank(p, static_cast<std::int64_t>(values.size()));
+  const auto nth = values.begin() + (rank - 1);
+  std::nth_element(values.begin(), nth, values.end());
+  return *nth;
+}
+
+nlohmann::json seconds_or_null(const std::optional<std::int64_t>& ns) {
+  if (!ns) return nullptr;
+  return static_cast<double>(*ns) / 1e9;
+}
+
+}  // namespace
+
+void OutcomeCounts::add(const traffic::RequestRecord& record) {
+  switch (record.error) {
+    case ErrorClass::kNone:
+      if (record.ok()) ++ok;
+      else if (record.status >= 500) ++http_5xx;
+      else ++other;  // no status at all
+      return;
+    case ErrorClass::kRefused: ++refused; return;
+    case ErrorClass::kReset: ++reset; return;
+    case ErrorClass::kTimeout: ++timeout; return;
+    case ErrorClass::kDropped: ++dropped; return;
+    case ErrorClass::kProtocol:
+    case ErrorClass::kOther: ++other; return;
+  }
+  ++other;
+}
+
+nlohmann::json OutcomeCounts::errors_json() const {
+  return {{"refused", refused}, {"reset", reset},   {"timeout", timeout},
+          {"dropped", dropped}, {"5xx", http_5xx}, {"other", other}};
+}
+
+std::string OutcomeCounts::describe_failures() const {
+  std::string out;
+  const auto part = [&](std::int64_t n, std::string_view name) {
+    if (n == 0) return;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {}", n, name);
+  };
+  part(refused, "refused");
+  part(reset, "reset");
+  part(timeout, "timed out");
+  part(dropped, "dropped");
+  part(http_5xx, "5xx");
+  part(other, "other");
+  return out.empty() ? "none" : out;
+}
+
+Timeline Timeline::build(const RunRecording& run, std::int64_t bucket_ns) {
+  if (bucket_ns <= 0) throw std::invalid_argument("timeline bucket width must be positive");
+  Timeline t;
+  t.bucket_ns_ = bucket_ns;
+  t.servers_ = run.servers.names();
+  const std::int64_t span = run.traffic_end_ns - run.traffic_start_ns;
+  const std::int64_t n = span <= 0 ? 0 : (span + bucket_ns - 1) / bucket_ns;
+  t.buckets_.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto& b = t.buckets_[static_cast<std::size_t>(i)];
+    b.offset_ns = i * bucket_ns;
+    b.per_server.assign(t.servers_.size(), 0);
+  }
+
+  std::vector<std::vector<std::int64_t>> latencies(t.buckets_.size());
+  for (const auto& r : run.records) {
+    if (r.intended_ns < run.traffic_start_ns || r.intended_ns >= run.traffic_end_ns) {
+      ++t.records_outside_;
+      continue;
+    }
+    const auto index = static_cast<std::size_t>((r.intended_ns - run.traffic_start_ns) / bucket_ns);
+    auto& b = t.buckets_[index];
+    b.outcomes.add(r);
+    if (r.ok()) latencies[index].push_back(r.latency_ns());
+    if (r.server < b.per_server.size()) ++b.per_server[r.server];
+  }
+  for (std::size_t i = 0; i < t.buckets_.size(); ++i) {
+    if (latencies[i].empty()) continue;
+    t.buckets_[i].p50_ns = exact_percentile(latencies[i], 50);
+    t.buckets_[i].p99_ns = exact_percentile(latencies[i], 99);
+  }
+  return t;
+}
+
+nlohmann::json Timeline::to_json() const {
+  auto buckets = nlohmann::json::array();
+  for (const auto& b : buckets_) {
+    auto servers = nlohmann::json::object();
+    for (std::size_t id = 0; id < servers_.size(); ++id) servers[servers_[id]] = b.per_server[id];
+    buckets.push_back({{"t_s", static_cast<double>(b.offset_ns) / 1e9},
+                       {"sent", b.sent()},
+                       {"ok", b.outcomes.ok},
+                       {"errors", b.outcomes.errors_json()},
+                       {"p50_s", seconds_or_null(b.p50_ns)},
+                       {"p99_s", seconds_or_null(b.p99_ns)},
+                       {"servers", std::move(servers)}});
+  }
+  return {{"bucket_s", static_cast<double>(bucket_ns_) / 1e9},
+          {"servers", servers_},
+          {"records_outside", records_outside_},
+          {"buckets", std::move(buckets)}};
+}
+
+}  // namespace lbchaos::scenario

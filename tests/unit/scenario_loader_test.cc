@@ -1,0 +1,347 @@
+#include "harness/scenario/loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "harness/topology/loader.h"
+
+namespace lbchaos::scenario {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+using ::testing::StartsWith;
+
+const fs::path kData = LBCHAOS_TEST_DATA;
+const fs::path kSource = LBCHAOS_SOURCE_DIR;
+
+// Runs `load` and returns the InputError it throws; fails the test when nothing is thrown.
+template <typename Load>
+InputError expect_input_error(Load load) {
+  try {
+    load();
+  } catch (const InputError& error) {
+    return error;
+  }
+  ADD_FAILURE() << "expected an InputError";
+  return InputError("nothing thrown");
+}
+
+TEST(ScenarioLoader, LoadsEveryKeyOfTheFullExample) {
+  const Scenario s = load_scenario(kData / "scenarios/valid_full.toml");
+
+  EXPECT_EQ(s.name, "web1 crash fails over within 1s");
+  EXPECT_EQ(s.description,
+            "Kills app/web1 and lb1 under load; checks failover, recovery and balance.");
+  EXPECT_TRUE(s.file.is_absolute());
+  EXPECT_EQ(s.file.filename(), "valid_full.toml");
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.topology.name, "full.example-1");
+  EXPECT_EQ(s.topology.file, fs::absolute(kData / "topologies/valid_full.toml").lexically_normal());
+
+  const TrafficSpec& t = s.traffic;
+  EXPECT_DOUBLE_EQ(t.rate, 400.5);
+  EXPECT_EQ(t.duration, 30s);
+  EXPECT_EQ(t.warmup, 3s);
+  EXPECT_EQ(t.clients, 64);
+  EXPECT_EQ(t.max_connections, 128);
+  EXPECT_EQ(t.timeout, 1500ms);
+  EXPECT_EQ(t.paths, (std::vector<std::string>{"/", "/api/items"}));
+  EXPECT_EQ(t.frontend, "legacy");
+  EXPECT_EQ(t.where.line, 7);
+
+  ASSERT_EQ(s.faults.size(), 3u);
+  EXPECT_EQ(s.faults[0].at, 6s);
+  EXPECT_EQ(s.faults[0].action, "kill");
+  EXPECT_EQ(s.faults[0].target, "app/web1");
+  EXPECT_THAT(s.faults[0].heal_after, Optional(Duration(6s)));
+  EXPECT_EQ(s.faults[0].where.line, 17);
+  EXPECT_EQ(s.faults[0].where.column, 1);
+  EXPECT_EQ(s.faults[1].action, "lb_kill");
+  EXPECT_EQ(s.faults[1].target, "lb1");
+  EXPECT_EQ(s.faults[1].heal_after, std::nullopt);
+  EXPECT_EQ(s.faults[2].action, "config_corrupt");
+  EXPECT_EQ(s.faults[2].target, "lb0");
+  // A heal after the end of the run is allowed: it heals at the end.
+  EXPECT_THAT(s.faults[2].heal_after, Optional(Duration(1min)));
+
+  const auto& e = s.expectations;
+  ASSERT_EQ(e.size(), 11u);
+  EXPECT_EQ(e[0].probe, "availability");
+  EXPECT_EQ(e[0].during, Window::kSteady);
+  EXPECT_THAT(e[0].at_least, Optional(::testing::DoubleEq(0.995)));
+  EXPECT_EQ(e[0].at_most, std::nullopt);
+  EXPECT_EQ(e[0].where.line, 34);
+
+  EXPECT_EQ(e[1].during, Window::kAll);
+  EXPECT_THAT(e[1].at_least, Optional(::testing::DoubleEq(0.99)));
+
+  EXPECT_EQ(e[2].probe, "latency");
+  EXPECT_DOUBLE_EQ(e[2].percentile, 99.9);
+  EXPECT_THAT(e[2].at_most, Optional(::testing::DoubleEq(0.25)));
+
+  EXPECT_EQ(e[3].probe, "error_count");
+  EXPECT_EQ(e[3].during, Window::kFault);
+  EXPECT_THAT(e[3].at_most, Optional(::testing::DoubleEq(10)));
+
+  EXPECT_EQ(e[4].probe, "failover_time");
+  EXPECT_EQ(e[4].target, "app/web1");
+  EXPECT_THAT(e[4].at_most, Optional(::testing::DoubleEq(1.0)));
+
+  EXPECT_EQ(e[5].probe, "recovery_time");
+  EXPECT_EQ(e[5].during, Window::kRecovery);
+  EXPECT_THAT(e[5].at_most, Optional(::testing::DoubleEq(1.5)));
+
+  EXPECT_EQ(e[6].probe, "detection_time");
+  EXPECT_THAT(e[6].at_most, Optional(::testing::DoubleEq(2.0)));
+
+  EXPECT_EQ(e[7].probe, "distribution");
+  EXPECT_EQ(e[7].target, "app");
+  EXPECT_THAT(e[7].at_most, Optional(::testing::DoubleEq(0.05)));
+  EXPECT_EQ(e[7].min_samples, 50);
+
+  EXPECT_EQ(e[8].probe, "reload_rejected");
+  EXPECT_EQ(e[8].during, Window::kFault);
+  EXPECT_TRUE(e[8].target.empty());
+  EXPECT_EQ(e[8].at_least, std::nullopt);
+  EXPECT_EQ(e[8].at_most, std::nullopt);
+
+  EXPECT_EQ(e[9].probe, "mttr");
+  EXPECT_EQ(e[9].target, "lb1");
+  EXPECT_THAT(e[9].at_most, Optional(::testing::DoubleEq(3.0)));
+
+  EXPECT_DOUBLE_EQ(e[10].percentile, 50);
+  EXPECT_THAT(e[10].at_least, Optional(::testing::DoubleEq(0.001)));
+}
+
+TEST(ScenarioLoader, FillsDefaultsForAMinimalFile) {
+  const Scenario s = parse_scenario(R"(
+name = "min"
+topology = "../topologies/valid_full.toml"
+[[expect]]
+probe = "availability"
+at_least = 1
+)",
+                                    kData / "scenarios/inline.toml");
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_TRUE(s.description.empty());
+  EXPECT_EQ(s.file, kData / "scenarios/inline.toml");
+
+  const TrafficSpec defaults;
+  EXPECT_EQ(s.traffic.rate, defaults.rate);
+  EXPECT_EQ(s.traffic.duration, defaults.duration);
+  EXPECT_EQ(s.traffic.warmup, defaults.warmup);
+  EXPECT_EQ(s.traffic.clients, defaults.clients);
+  EXPECT_EQ(s.traffic.max_connections, defaults.max_connections);
+  EXPECT_EQ(s.traffic.timeout, defaults.timeout);
+  EXPECT_EQ(s.traffic.paths, defaults.paths);
+  EXPECT_TRUE(s.traffic.frontend.empty());  // the topology's first frontend
+
+  EXPECT_TRUE(s.faults.empty());
+  ASSERT_EQ(s.expectations.size(), 1u);
+  const Expectation expectation_defaults;
+  const Expectation& e = s.expectations[0];
+  EXPECT_EQ(e.during, Window::kAll);
+  EXPECT_TRUE(e.target.empty());
+  EXPECT_THAT(e.at_least, Optional(::testing::DoubleEq(1.0)));
+  EXPECT_EQ(e.percentile, expectation_defaults.percentile);
+  EXPECT_EQ(e.min_samples, expectation_defaults.min_samples);
+}
+
+TEST(ScenarioLoader, FaultDefaultsHaveNoHeal) {
+  const Scenario s = parse_scenario(R"(
+name = "no heal"
+topology = "../topologies/valid_full.toml"
+[[fault]]
+at = "0s"
+action = "restart"
+target = "legacy/py"
+[[expect]]
+probe = "availability"
+during = "recovery"
+at_least = "100%"
+)",
+                                    kData / "scenarios/inline.toml");
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].at, 0s);
+  EXPECT_EQ(s.faults[0].heal_after, std::nullopt);
+  EXPECT_EQ(s.expectations.at(0).during, Window::kRecovery);
+}
+
+TEST(ScenarioLoader, QuickstartKillExampleLoads) {
+  const Scenario s = load_scenario(kSource / "topologies/quickstart-kill.toml");
+  EXPECT_EQ(s.topology.name, "quickstart");
+  EXPECT_EQ(s.traffic.rate, 200);
+  EXPECT_EQ(s.traffic.duration, 15s);
+  EXPECT_EQ(s.traffic.warmup, 2s);
+  EXPECT_TRUE(s.traffic.frontend.empty());
+
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].at, 5s);
+  EXPECT_EQ(s.faults[0].action, "kill");
+  EXPECT_EQ(s.faults[0].target, "app/web1");
+  EXPECT_THAT(s.faults[0].heal_after, Optional(Duration(4s)));
+
+  const auto& e = s.expectations;
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_EQ(e[0].probe, "availability");
+  EXPECT_EQ(e[0].during, Window::kAll);
+  EXPECT_THAT(e[0].at_least, Optional(::testing::DoubleEq(0.99)));
+  EXPECT_EQ(e[1].probe, "failover_time");
+  EXPECT_EQ(e[1].target, "app/web1");
+  EXPECT_THAT(e[1].at_most, Optional(::testing::DoubleEq(2.0)));
+  EXPECT_EQ(e[2].probe, "recovery_time");
+  EXPECT_EQ(e[2].target, "app/web1");
+  EXPECT_THAT(e[2].at_most, Optional(::testing::DoubleEq(3.0)));
+  EXPECT_EQ(e[3].probe, "detection_time");
+  EXPECT_EQ(e[3].target, "app/web1");
+  EXPECT_THAT(e[3].at_most, Optional(::testing::DoubleEq(1.5)));
+  EXPECT_EQ(e[4].probe, "latency");
+  EXPECT_EQ(e[4].during, Window::kSteady);
+  EXPECT_DOUBLE_EQ(e[4].percentile, 99);
+  EXPECT_THAT(e[4].at_most, Optional(::testing::DoubleEq(0.5)));
+}
+
+TEST(ScenarioLoader, UserConfigTopologySkipsTheFrontendCheck) {
+  const Scenario s = load_scenario(kData / "scenarios/user_config.toml");
+  EXPECT_TRUE(s.topology.uses_user_config());
+  EXPECT_EQ(s.traffic.frontend, "www");
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].target, "app/web1");
+}
+
+TEST(ScenarioLoader, TopologyErrorsKeepTheTopologyFilesPosition) {
+  const fs::path scenario = kData / "malformed_scenarios/topology_with_error.toml";
+  const InputError error = expect_input_error([&] { (void)load_scenario(scenario); });
+  const fs::path topology = kData / "malformed_scenarios/support/broken_topology.toml.in";
+  EXPECT_EQ(error.where().file, topology.string());
+  EXPECT_EQ(error.where().line, 10);
+  EXPECT_EQ(error.where().column, 1);
+  EXPECT_THAT(error.what(), StartsWith(topology.string() + ":10:1: unknown key 'lateny'"));
+}
+
+TEST(ScenarioLoader, MissingFileSaysWhy) {
+  const InputError error = expect_input_error([] { (void)load_scenario("/nonexistent/s.toml"); });
+  EXPECT_STREQ(error.what(),
+               "cannot read scenario file /nonexistent/s.toml: No such file or directory");
+}
+
+TEST(ScenarioLoader, ErrorsUseThePathAsGiven) {
+  const InputError error = expect_input_error([] {
+    (void)parse_scenario("name = \"s\"\ntopology = \"t.toml\"\n", "some/dir/s.toml");
+  });
+  EXPECT_EQ(error.where().file, "some/dir/s.toml");
+  EXPECT_EQ(error.where().line, 2);
+  EXPECT_EQ(error.where().column, 12);
+  EXPECT_THAT(error.what(),
+              StartsWith("some/dir/s.toml:2:12: topology file some/dir/t.toml does not exist"));
+}
+
+TEST(ScenarioLoader, LooksLikeScenarioTellsScenariosFromTopologies) {
+  EXPECT_TRUE(looks_like_scenario(kData / "scenarios/valid_full.toml"));
+  EXPECT_TRUE(looks_like_scenario(kSource / "topologies/quickstart-kill.toml"));
+  EXPECT_FALSE(looks_like_scenario(kData / "topologies/valid_full.toml"));
+  EXPECT_FALSE(looks_like_scenario(kSource / "topologies/quickstart.toml"));
+  // A scenario whose TOML does not parse is still a scenario, so its loader reports the error.
+  EXPECT_TRUE(looks_like_scenario(kData / "malformed_scenarios/toml_syntax_error.toml"));
+  // A topology with a syntax error is not.
+  EXPECT_FALSE(looks_like_scenario(kData / "malformed/toml_syntax_error.toml"));
+  EXPECT_FALSE(looks_like_scenario("/nonexistent/s.toml"));
+  EXPECT_FALSE(looks_like_scenario(kData / "scenarios"));
+}
+
+// ---- the malformed corpus: tests/data/malformed_scenarios/*.toml, one mistake per file ----
+
+struct CorpusCase {
+  fs::path file;
+  int line = 0;
+  int column = 0;
+  std::string substring;
+  fs::path error_file;  // where the mistake is: the scenario, or the file its "# in:" line names
+};
+
+std::vector<fs::path> corpus_files() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(kData / "malformed_scenarios")) {
+    if (entry.is_regular_file() && entry.path().extension() == ".toml") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The first line of every corpus file: "# expect: 10:6 fault at 25s is after the end". A second
+// line "# in: support/broken.toml.in" says the error is in that file (relative to the scenario).
+CorpusCase read_case(const fs::path& file) {
+  std::ifstream in(file);
+  std::string header;
+  std::string second;
+  std::getline(in, header);
+  std::getline(in, second);
+  static const std::regex kHeader(R"(^# expect: (\d+):(\d+) (.+)$)");
+  static const std::regex kIn(R"(^# in: (.+)$)");
+  std::smatch match;
+  CorpusCase c;
+  c.file = file;
+  c.error_file = file;
+  if (std::regex_match(header, match, kHeader)) {
+    c.line = std::stoi(match[1]);
+    c.column = std::stoi(match[2]);
+    c.substring = match[3];
+  }
+  if (std::regex_match(second, match, kIn)) {
+    c.error_file = (file.parent_path() / match[1].str()).lexically_normal();
+  }
+  return c;
+}
+
+class ScenarioCorpus : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(ScenarioCorpus, FailsAtTheStatedPositionWithTheStatedMessage) {
+  const CorpusCase c = read_case(GetParam());
+  ASSERT_GT(c.line, 0) << GetParam() << ": first line must be '# expect: L:C substring'";
+
+  const InputError error = expect_input_error([&] { (void)load_scenario(c.file); });
+
+  const std::string prefix = fmt::format("{}:{}:{}: ", c.error_file.string(), c.line, c.column);
+  EXPECT_THAT(error.what(), StartsWith(prefix));
+  EXPECT_THAT(error.what(), HasSubstr(c.substring));
+  EXPECT_EQ(error.where().file, c.error_file.string());
+  EXPECT_EQ(error.where().line, c.line);
+  EXPECT_EQ(error.where().column, c.column);
+}
+
+INSTANTIATE_TEST_SUITE_P(Malformed, ScenarioCorpus, ::testing::ValuesIn(corpus_files()),
+                         [](const ::testing::TestParamInfo<fs::path>& param) {
+                           std::string name = param.param.stem().string();
+                           for (char& c : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(ScenarioCorpusSize, HasAtLeastFifteenFiles) { EXPECT_GE(corpus_files().size(), 15u); }
+
+// The corpus's support folder holds only what `lbchaos check` may load: valid topologies.
+TEST(ScenarioCorpusSize, SupportTomlFilesAreValidTopologies) {
+  for (const auto& entry : fs::directory_iterator(kData / "malformed_scenarios/support")) {
+    if (entry.path().extension() != ".toml") continue;
+    EXPECT_NO_THROW((void)topology::load_topology(entry.path())) << entry.path();
+  }
+}
+
+}  // namespace
+}  // namespace lbchaos::scenario
