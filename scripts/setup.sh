@@ -10,7 +10,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev
-  curl python3
+  curl python3 socat
 )
 # The benchmark compares against these; they are small and from the same archive.
 if [[ "${LBCHAOS_BENCH:-0}" == 1 ]]; then packages+=(wrk nginx-light); fi
