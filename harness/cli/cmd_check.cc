@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/input_paths.h"
 #include "harness/cli/logging.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
@@ -22,26 +23,6 @@ namespace lbchaos::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Files as given, folders as every *.toml below them, in a stable order.
-std::vector<fs::path> expand_paths(const std::vector<std::string>& paths) {
-  std::vector<fs::path> files;
-  for (const auto& path : paths) {
-    if (!fs::is_directory(path)) {
-      files.emplace_back(path);
-      continue;
-    }
-    std::vector<fs::path> found;
-    for (const auto& entry : fs::recursive_directory_iterator(path)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".toml") {
-        found.push_back(entry.path());
-      }
-    }
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
-  }
-  return files;
-}
 
 // 0 when haproxy accepts the file's config, else the exit code for what went wrong.
 int check_one(const fs::path& file) {
@@ -88,7 +69,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
   check->add_option("paths", *paths, "Files or folders (every *.toml below)")->required();
   check->callback([paths, &exit_code] {
     setup_logging(false);
-    const auto files = expand_paths(*paths);
+    const auto files = expand_toml_paths(*paths);
     if (files.empty()) {
       spdlog::error("no .toml files in {}", fmt::join(*paths, ", "));
       exit_code = kExitBadInput;

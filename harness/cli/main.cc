@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "lbchaos 0.1.0");
   int exit_code = lbchaos::kExitOk;
+  lbchaos::cli::add_run_command(app, exit_code);
   lbchaos::cli::add_up_command(app, exit_code);
   lbchaos::cli::add_check_command(app, exit_code);
   lbchaos::cli::add_backend_command(app, exit_code);

@@ -139,10 +139,12 @@ boost::asio::awaitable<void> Deployment::shutdown() {
   // haproxy first, so it does not see (and log) every server going down. Signal everything
   // at once, then collect: a slow node costs one grace period, not one each.
   for (auto& instance : instances_) {
+    instance->expect_exit();
     if (instance->process() != nullptr) instance->process()->signal_group(SIGTERM);
   }
   for (auto& instance : instances_) co_await instance->stop(kHaproxyStopGrace);
   for (auto& node : nodes_) {
+    node->expect_exit();
     if (node->process() != nullptr) node->process()->signal_group(SIGTERM);
   }
   for (auto& node : nodes_) co_await node->stop(kNodeStopGrace);

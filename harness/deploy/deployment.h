@@ -55,6 +55,7 @@ class Deployment {
   // Makes a launch() in progress give up (it throws Interrupted).
   void request_stop() { stop_requested_ = true; }
 
+  [[nodiscard]] boost::asio::io_context& io() { return io_; }
   [[nodiscard]] const topology::Topology& topology() const { return topology_; }
   [[nodiscard]] const process::RunDirectory& run_dir() const { return run_dir_; }
   [[nodiscard]] std::vector<std::unique_ptr<ServerNode>>& nodes() { return nodes_; }

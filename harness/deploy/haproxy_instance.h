@@ -62,6 +62,8 @@ class HaproxyInstance {
                                                               MonoTime deadline,
                                                               std::function<bool()> give_up);
   boost::asio::awaitable<void> stop(std::chrono::nanoseconds grace);
+  // The harness is about to end it on purpose: its exit is not news.
+  void expect_exit() { stopping_ = true; }
   void close_syslog() { syslog_->close(); }
   [[nodiscard]] bool stopping() const { return stopping_; }
   [[nodiscard]] std::string log_tail(std::size_t max_lines = 12) const;

@@ -62,6 +62,8 @@ class ServerNode {
   // Waits until the node accepts TCP connections; false if it died or the deadline passed.
   boost::asio::awaitable<bool> wait_listening(MonoTime deadline, std::function<bool()> give_up);
   boost::asio::awaitable<void> stop(std::chrono::nanoseconds grace);
+  // The harness is about to end the node on purpose (a fault): its exit is not news.
+  void expect_exit() { stopping_ = true; }
   // True while the harness itself is stopping the node (its exit is then not news).
   [[nodiscard]] bool stopping() const { return stopping_; }
 

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -12,7 +13,7 @@ namespace {
 
 struct ServerShare {
   std::string key;  // "app/web1"
-  std::string name; // "web1"
+  std::string name;  // "web1"
   double expected = 0;
   std::int64_t served = 0;
 };
@@ -24,7 +25,9 @@ struct ServerShare {
 // expected to take nothing.
 ProbeResult distribution(const Expectation& e, const RunRecording& run, const Topology& topology) {
   auto result = make_result(e, "ratio");
-  if (topology.backends.empty()) return cannot_judge(std::move(result), "the topology has no backend");
+  if (topology.backends.empty()) {
+    return cannot_judge(std::move(result), "the topology has no backend");
+  }
   const topology::Backend* backend =
       e.target.empty() ? &topology.backends.front() : topology.find_backend(e.target);
   if (backend == nullptr) {
@@ -40,8 +43,9 @@ ProbeResult distribution(const Expectation& e, const RunRecording& run, const To
     if (!s.backup) capacity += s.capacity;
   }
   if (capacity <= 0) {
-    return cannot_judge(std::move(result),
-                        fmt::format("backend {} has no non-backup server with capacity", backend->name));
+    return cannot_judge(
+        std::move(result),
+        fmt::format("backend {} has no non-backup server with capacity", backend->name));
   }
   std::vector<ServerShare> shares;
   for (const auto& s : backend->servers) {
@@ -77,11 +81,11 @@ ProbeResult distribution(const Expectation& e, const RunRecording& run, const To
           : fmt::format(" ({} more named no server: command backends send no X-Lbchaos-Server)",
                         unattributed);
   if (total < e.min_samples) {
-    return cannot_judge(std::move(result),
-                        fmt::format("only {} successful requests in the {} window were served by {}{}; "
-                                    "distribution needs at least {}",
-                                    total, scenario::to_string(e.during), backend->name, unnamed,
-                                    e.min_samples));
+    return cannot_judge(
+        std::move(result),
+        fmt::format("only {} successful requests in the {} window were served by {}{}; "
+                    "distribution needs at least {}",
+                    total, scenario::to_string(e.during), backend->name, unnamed, e.min_samples));
   }
   double worst = 0;
   std::string listing;

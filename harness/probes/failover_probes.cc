@@ -16,7 +16,9 @@ using traffic::RequestRecord;
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
 // When a failure was seen: detected, or due if the request was never sent.
-std::int64_t failed_at(const RequestRecord& r) { return r.done_ns != 0 ? r.done_ns : r.intended_ns; }
+std::int64_t failed_at(const RequestRecord& r) {
+  return r.done_ns != 0 ? r.done_ns : r.intended_ns;
+}
 
 // The fault on the expectation's target server, or why there is none.
 struct TargetFault {
@@ -158,8 +160,9 @@ ProbeResult detection_time(const Expectation& e, const RunRecording& run,
                             seconds(watched), event, prediction));
   }
   const std::int64_t took = first_down->at_ns - f.injected_ns;
-  const std::string who =
-      first_down->instance == 0 ? "haproxy" : fmt::format("haproxy instance {}", first_down->instance);
+  const std::string who = first_down->instance == 0
+                              ? "haproxy"
+                              : fmt::format("haproxy instance {}", first_down->instance);
   return judge(std::move(result), to_seconds(took),
                fmt::format("{} marked {} DOWN {} after {}{}", who, e.target, seconds(took), event,
                            prediction));

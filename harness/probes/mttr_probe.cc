@@ -15,15 +15,18 @@ ProbeResult mttr(const Expectation& e, const RunRecording& run) {
     if (kill == nullptr || f.injected_ns < kill->injected_ns) kill = &f;
   }
   if (kill == nullptr) {
-    return cannot_judge(std::move(result),
-                        fmt::format("no lb_kill fault{} in this run, so there is no MTTR to measure",
-                                    e.target.empty() ? "" : " on " + e.target));
+    return cannot_judge(
+        std::move(result),
+        fmt::format("no lb_kill fault{} in this run, so there is no MTTR to measure",
+                    e.target.empty() ? "" : " on " + e.target));
   }
   result.target = kill->target;
   const std::int64_t killed = kill->injected_ns;
   std::optional<std::int64_t> restored;
   for (const auto& r : run.records) {
-    if (r.intended_ns >= killed && r.ok()) restored = std::min(restored.value_or(r.done_ns), r.done_ns);
+    if (r.intended_ns >= killed && r.ok()) {
+      restored = std::min(restored.value_or(r.done_ns), r.done_ns);
+    }
   }
   const std::string event = what_happened(*kill, kill->target);
   if (!restored) {

@@ -50,9 +50,12 @@ struct ResolvedWindow {
 [[nodiscard]] std::string seconds(std::int64_t ns);       // "0.31 s"
 [[nodiscard]] std::string latency(std::int64_t ns);       // "850 µs", "12.3 ms", "1.25 s"
 [[nodiscard]] std::string percent(double ratio);          // "99.62%"
-[[nodiscard]] std::string plural(std::int64_t n, std::string_view noun);  // "1 request", "2 requests"
-[[nodiscard]] std::string run_offset(const scenario::RunRecording& run, std::int64_t at_ns);  // "+6.00 s"
+// "1 request", "2 requests"
+[[nodiscard]] std::string plural(std::int64_t n, std::string_view noun);
+// "+6.00 s": from traffic start.
+[[nodiscard]] std::string run_offset(const scenario::RunRecording& run, std::int64_t at_ns);
 // "it was killed", "the blackhole fault was injected": what happened to the fault's target.
-[[nodiscard]] std::string what_happened(const scenario::FaultEvent& fault, std::string_view subject);
+[[nodiscard]] std::string what_happened(const scenario::FaultEvent& fault,
+                                        std::string_view subject);
 
 }  // namespace lbchaos::probes

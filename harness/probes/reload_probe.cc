@@ -21,8 +21,8 @@ ProbeResult reload_rejected(const Expectation& e, const RunRecording& run) {
     else if (first_bad == nullptr) first_bad = &reload;
   }
   if (attempted == 0) {
-    return cannot_judge(std::move(result),
-                        fmt::format("no reload was attempted in the {} window", result.window));
+    auto why = fmt::format("no reload was attempted in the {} window", result.window);
+    return cannot_judge(std::move(result), std::move(why));
   }
   const auto measured = static_cast<double>(refused_kept);
   if (first_bad != nullptr) {
@@ -36,9 +36,10 @@ ProbeResult reload_rejected(const Expectation& e, const RunRecording& run) {
                             first_bad->detail.empty() ? "" : " (" + first_bad->detail + ")",
                             refused_kept, plural(attempted, "reload")));
   }
-  auto detail = fmt::format("{} in the {} window {} refused and the old worker kept serving",
-                            attempted == 1 ? "the one reload" : fmt::format("all {} reloads", attempted),
-                            result.window, attempted == 1 ? "was" : "were");
+  auto detail =
+      fmt::format("{} in the {} window {} refused and the old worker kept serving",
+                  attempted == 1 ? "the one reload" : fmt::format("all {} reloads", attempted),
+                  result.window, attempted == 1 ? "was" : "were");
   if (!e.at_least && !e.at_most) {  // the probe's own rule is the threshold
     result.measured = measured;
     result.detail = std::move(detail);

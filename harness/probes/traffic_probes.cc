@@ -45,13 +45,6 @@ std::string failures(const scenario::OutcomeCounts& o) {
   return fmt::format("{} failed: {}", o.failed(), o.describe_failures());
 }
 
-std::int64_t nearest_rank(std::vector<std::int64_t>& values, double p) {
-  const auto rank = traffic::percentile_rank(p, static_cast<std::int64_t>(values.size()));
-  const auto nth = values.begin() + (rank - 1);
-  std::nth_element(values.begin(), nth, values.end());
-  return *nth;
-}
-
 }  // namespace
 
 ProbeResult availability(const Expectation& e, const RunRecording& run) {
@@ -82,8 +75,8 @@ ProbeResult latency_percentile(const Expectation& e, const RunRecording& run) {
         t.outcomes.total(), result.window);
     return cannot_judge(std::move(result), std::move(why));
   }
-  const std::int64_t p = nearest_rank(corrected, e.percentile);
-  const std::int64_t p_raw = nearest_rank(raw, e.percentile);
+  const std::int64_t p = traffic::exact_percentile(corrected, e.percentile);
+  const std::int64_t p_raw = traffic::exact_percentile(raw, e.percentile);
   auto detail = fmt::format(
       "p{} latency from the intended send time was {} over the {} successful requests in the {} "
       "window ({} from the actual send; {} not counted)",

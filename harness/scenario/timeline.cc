@@ -12,13 +12,6 @@ namespace {
 
 using traffic::ErrorClass;
 
-std::int64_t exact_percentile(std::vector<std::int64_t>& values, double p) {
-  const auto rank = traffic::percentile_rank(p, static_cast<std::int64_t>(values.size()));
-  const auto nth = values.begin() + (rank - 1);
-  std::nth_element(values.begin(), nth, values.end());
-  return *nth;
-}
-
 nlohmann::json seconds_or_null(const std::optional<std::int64_t>& ns) {
   if (!ns) return nullptr;
   return static_cast<double>(*ns) / 1e9;
@@ -92,8 +85,8 @@ Timeline Timeline::build(const RunRecording& run, std::int64_t bucket_ns) {
   }
   for (std::size_t i = 0; i < t.buckets_.size(); ++i) {
     if (latencies[i].empty()) continue;
-    t.buckets_[i].p50_ns = exact_percentile(latencies[i], 50);
-    t.buckets_[i].p99_ns = exact_percentile(latencies[i], 99);
+    t.buckets_[i].p50_ns = traffic::exact_percentile(latencies[i], 50);
+    t.buckets_[i].p99_ns = traffic::exact_percentile(latencies[i], 99);
   }
   return t;
 }

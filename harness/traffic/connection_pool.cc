@@ -1,5 +1,7 @@
 #include "harness/traffic/connection_pool.h"
 
+#include <limits>
+
 namespace lbchaos::traffic {
 
 ConnectionPool::ConnectionPool(const boost::asio::io_context::executor_type& executor,
@@ -52,6 +54,7 @@ Connection* ConnectionPool::acquire(int instance, int client) {
   }
   connection->state = Connection::State::kBusy;
   connection->timed_out = false;
+  connection->deadline_ns = std::numeric_limits<std::int64_t>::max();  // set when sending starts
   return connection;
 }
 

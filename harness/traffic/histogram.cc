@@ -22,7 +22,8 @@ constexpr int bucket_of(std::int64_t v) {
 
 constexpr std::size_t slot_of(std::int64_t v) {
   const int bucket = bucket_of(v);
-  return static_cast<std::size_t>((std::int64_t{bucket} << kSubBucketHalfMagnitude) + (v >> bucket));
+  return static_cast<std::size_t>((std::int64_t{bucket} << kSubBucketHalfMagnitude) +
+                                  (v >> bucket));
 }
 
 // The lowest value that lands in `slot`, and the slot's width.
@@ -64,6 +65,13 @@ std::int64_t percentile_rank(double p, std::int64_t count) {
   // The relative slack keeps 99.9% of 1000 at rank 999 despite binary rounding of 99.9.
   const auto rank = static_cast<std::int64_t>(std::ceil(exact - exact * 1e-12));
   return std::clamp<std::int64_t>(rank, 1, count);
+}
+
+std::int64_t exact_percentile(std::vector<std::int64_t>& values, double p) {
+  if (values.empty()) return 0;
+  const auto nth = values.begin() + (percentile_rank(p, std::ssize(values)) - 1);
+  std::nth_element(values.begin(), nth, values.end());
+  return *nth;
 }
 
 Histogram::Histogram() : counts_(kSlots, 0) {}

@@ -15,6 +15,10 @@ namespace lbchaos::traffic {
 // thing everywhere.
 [[nodiscard]] std::int64_t percentile_rank(double p, std::int64_t count);
 
+// The exact nearest-rank percentile of `values` (reordered in place, not sorted); 0 when empty.
+// For the few thousand samples of a window or a bucket, exact beats the histogram.
+[[nodiscard]] std::int64_t exact_percentile(std::vector<std::int64_t>& values, double p);
+
 class Histogram {
  public:
   static constexpr std::int64_t kLowestNs = 1'000;            // 1 µs

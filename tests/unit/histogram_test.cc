@@ -17,7 +17,7 @@ constexpr std::int64_t kS = 1'000'000'000;
 
 const std::vector<double> kPercentiles{0, 1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100};
 
-std::int64_t exact_percentile(std::vector<std::int64_t> sorted, double p) {
+std::int64_t sorted_percentile(std::vector<std::int64_t> sorted, double p) {
   std::sort(sorted.begin(), sorted.end());
   return sorted[static_cast<std::size_t>(percentile_rank(p, std::ssize(sorted)) - 1)];
 }
@@ -29,7 +29,7 @@ void expect_matches_sorted(const std::vector<std::int64_t>& values) {
   for (const auto v : values) h.record(v);
   ASSERT_EQ(h.count(), std::ssize(values));
   for (const double p : kPercentiles) {
-    const std::int64_t exact = exact_percentile(values, p);
+    const std::int64_t exact = sorted_percentile(values, p);
     const std::int64_t got = h.value_at_percentile(p);
     EXPECT_GE(got, exact) << "p" << p;
     EXPECT_LE(static_cast<double>(got - exact), static_cast<double>(exact) * 0.001) << "p" << p;
@@ -52,6 +52,16 @@ TEST(PercentileRank, IsTheNearestRank) {
   EXPECT_EQ(percentile_rank(50, 0), 0);
 }
 
+TEST(ExactPercentile, MatchesTheSortedData) {
+  std::vector<std::int64_t> values{9, 1, 8, 2, 7, 3, 6, 4, 5, 10};
+  EXPECT_EQ(exact_percentile(values, 50), 5);
+  EXPECT_EQ(exact_percentile(values, 90), 9);
+  EXPECT_EQ(exact_percentile(values, 99), 10);
+  EXPECT_EQ(exact_percentile(values, 0), 1);
+  std::vector<std::int64_t> none;
+  EXPECT_EQ(exact_percentile(none, 50), 0);
+}
+
 TEST(Histogram, EmptyHistogramReportsZeros) {
   Histogram h;
   EXPECT_EQ(h.count(), 0);
@@ -70,7 +80,9 @@ TEST(Histogram, ValuesBelow2048NsAreExact) {
   for (std::int64_t v = 1000; v < 2048; ++v) values.push_back(v);
   Histogram h;
   for (const auto v : values) h.record(v);
-  for (const double p : kPercentiles) EXPECT_EQ(h.value_at_percentile(p), exact_percentile(values, p));
+  for (const double p : kPercentiles) {
+    EXPECT_EQ(h.value_at_percentile(p), sorted_percentile(values, p));
+  }
 }
 
 TEST(Histogram, LogUniformRandomValuesOverTheWholeRange) {
@@ -175,7 +187,9 @@ TEST(Histogram, MergeEqualsRecordingEverythingInOne) {
   EXPECT_EQ(a.max(), all.max());
   EXPECT_DOUBLE_EQ(a.mean(), all.mean());
   EXPECT_EQ(a.clamped_low(), 1);
-  for (const double p : kPercentiles) EXPECT_EQ(a.value_at_percentile(p), all.value_at_percentile(p));
+  for (const double p : kPercentiles) {
+    EXPECT_EQ(a.value_at_percentile(p), all.value_at_percentile(p));
+  }
 }
 
 TEST(Histogram, MergeIntoAndFromEmpty) {

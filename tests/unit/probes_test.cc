@@ -320,7 +320,8 @@ TEST(ErrorCountProbe, FailsAndBreaksErrorsDownByClass) {
   const auto r = run_probe(expect("error_count", at_most(5)), run);
   EXPECT_EQ(r.verdict, ProbeResult::kFail);
   EXPECT_EQ(r.measured, 11);
-  EXPECT_THAT(r.detail, HasSubstr("11 of 511 requests due in the all window failed (10 reset, 1 5xx)"));
+  EXPECT_THAT(r.detail,
+              HasSubstr("11 of 511 requests due in the all window failed (10 reset, 1 5xx)"));
 }
 
 TEST(ErrorCountProbe, NoTrafficIsAnError) {
@@ -401,7 +402,8 @@ TEST(RecoveryTimeProbe, PassesWhenTheTargetServesSoonAfterTheHeal) {
   const auto r = run_probe(expect("recovery_time", at_most(1.0), Window::kAll, "app/web1"), run);
   EXPECT_EQ(r.verdict, ProbeResult::kPass) << r.detail;
   EXPECT_NEAR(r.measured, 0.502, 1e-6);
-  EXPECT_EQ(r.detail, "app/web1 served a successful request again 0.50 s after the heal (at +8.50 s)");
+  EXPECT_EQ(r.detail,
+            "app/web1 served a successful request again 0.50 s after the heal (at +8.50 s)");
 }
 
 TEST(RecoveryTimeProbe, FailsWhenTheTargetTakesTooLong) {
@@ -448,7 +450,8 @@ TEST(RecoveryTimeProbe, AFaultThatNeverHealsIsAnError) {
 }
 
 TEST(RecoveryTimeProbe, AHealAfterTrafficEndedIsAnError) {
-  const auto run = RunBuilder().steady(0, 10, 100, kWebs).fault("kill", "app/web1", 5, 10.5).build();
+  const auto run =
+      RunBuilder().steady(0, 10, 100, kWebs).fault("kill", "app/web1", 5, 10.5).build();
   expect_error(run_probe(expect("recovery_time", at_most(1.0), Window::kAll, "app/web1"), run),
                "app/web1 was healed at +10.50 s, after traffic ended at +10.00 s");
 }
@@ -546,7 +549,8 @@ TEST(DistributionProbe, PassesWhenSharesFollowCapacity) {
 }
 
 TEST(DistributionProbe, FailsWhenOneServerTakesMostOfTheTraffic) {
-  auto builder = RunBuilder().steady(0, 10, 100, {"app/web1"}).steady(0, 10, 22, {"app/web2", "app/web3"});
+  auto builder =
+      RunBuilder().steady(0, 10, 100, {"app/web1"}).steady(0, 10, 22, {"app/web2", "app/web3"});
   const auto r = run_probe(expect("distribution", at_most(0.05)), builder.build());
   EXPECT_EQ(r.verdict, ProbeResult::kFail);
   EXPECT_NEAR(r.measured, 1000.0 / 1220.0 - 1.0 / 3.0, 1e-9);
@@ -556,8 +560,10 @@ TEST(DistributionProbe, FailsWhenOneServerTakesMostOfTheTraffic) {
 TEST(DistributionProbe, ExpectedSharesComeFromCapacities) {
   auto topology = three_web();
   topology.backends[0].servers[0].capacity = 2.0;
-  const auto run = RunBuilder().steady(0, 10, 100, {"app/web1", "app/web1", "app/web2", "app/web3"}).build();
-  const auto r = run_probe(expect("distribution", at_most(0.01), Window::kAll, "app"), run, topology);
+  const auto run =
+      RunBuilder().steady(0, 10, 100, {"app/web1", "app/web1", "app/web2", "app/web3"}).build();
+  const auto r =
+      run_probe(expect("distribution", at_most(0.01), Window::kAll, "app"), run, topology);
   EXPECT_EQ(r.verdict, ProbeResult::kPass) << r.detail;
   EXPECT_THAT(r.detail, HasSubstr("web1 50.0% (expected 50.0%), web2 25.0% (expected 25.0%)"));
 }
@@ -701,8 +707,9 @@ TEST(MttrProbe, NoLbKillIsAnError) {
   const auto run = RunBuilder().steady(0, 10, 100, kWebs).fault("lb_kill", "lb1", 4, 5).build();
   expect_error(run_probe(expect("mttr", at_most(3.0), Window::kAll, "lb0"), run),
                "no lb_kill fault on lb0 in this run");
-  expect_error(run_probe(expect("mttr", at_most(3.0)), RunBuilder().steady(0, 10, 10, kWebs).build()),
-               "no lb_kill fault in this run");
+  expect_error(
+      run_probe(expect("mttr", at_most(3.0)), RunBuilder().steady(0, 10, 10, kWebs).build()),
+      "no lb_kill fault in this run");
 }
 
 // ---- dispatch and thresholds --------------------------------------------------------------
@@ -730,7 +737,8 @@ TEST(ProbeDispatch, AProbeWithoutOneThresholdCannotJudge) {
 }
 
 TEST(ProbeDispatch, ThresholdsAreInclusive) {
-  const auto run = RunBuilder().steady(0, 10, 100, kWebs).failing(5, 5.05, 100, ErrorClass::kReset).build();
+  const auto run =
+      RunBuilder().steady(0, 10, 100, kWebs).failing(5, 5.05, 100, ErrorClass::kReset).build();
   EXPECT_EQ(run_probe(expect("error_count", at_most(5)), run).verdict, ProbeResult::kPass);
   EXPECT_EQ(run_probe(expect("availability", at_least(1000.0 / 1005.0)), run).verdict,
             ProbeResult::kPass);

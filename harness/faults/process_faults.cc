@@ -1,0 +1,72 @@
+#include "harness/faults/process_faults.h"
+
+#include <fmt/format.h>
+
+#include <csignal>
+
+#include "harness/common/errors.h"
+
+namespace lbchaos::faults {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kRestartGrace = 2s;
+constexpr auto kRestartListenTimeout = 10s;
+
+}  // namespace
+
+boost::asio::awaitable<std::string> ProcessFault::inject() {
+  const pid_t pid = node_.pid();
+  switch (kind_) {
+    case Kind::kKill:
+      node_.expect_exit();
+      node_.process()->signal_group(SIGKILL);
+      co_await node_.process()->wait_exit(5s);
+      co_return fmt::format("SIGKILL to process group {} ({})", pid, node_.key());
+    case Kind::kTerminate:
+      node_.expect_exit();
+      node_.process()->signal_group(SIGTERM);
+      co_await node_.process()->wait_exit(5s);
+      co_return fmt::format("SIGTERM to process group {} ({})", pid, node_.key());
+    case Kind::kPause:
+      node_.process()->signal_group(SIGSTOP);
+      co_return fmt::format("SIGSTOP to process group {} ({})", pid, node_.key());
+    case Kind::kRestart: {
+      co_await node_.stop(kRestartGrace);
+      const auto status = node_.process()->exit_status();
+      co_return fmt::format("stopped {} (pid {}, {}); {}", node_.key(), pid,
+                            status ? status->to_string() : "still running",
+                            co_await start_again());
+    }
+  }
+  co_return std::string();
+}
+
+boost::asio::awaitable<std::string> ProcessFault::heal() {
+  switch (kind_) {
+    case Kind::kPause:
+      node_.process()->signal_group(SIGCONT);
+      co_return fmt::format("SIGCONT to process group {} ({})", node_.pid(), node_.key());
+    case Kind::kRestart:
+      co_return "nothing to undo: the node was started again at once";
+    case Kind::kKill:
+    case Kind::kTerminate:
+      co_return co_await start_again();
+  }
+  co_return std::string();
+}
+
+boost::asio::awaitable<std::string> ProcessFault::start_again() {
+  node_.start(io_);
+  const bool listening =
+      co_await node_.wait_listening(mono_now() + kRestartListenTimeout, [] { return false; });
+  if (!listening) {
+    throw EnvironmentError(fmt::format("{} did not listen again after a restart{}", node_.key(),
+                                       node_.log_tail()));
+  }
+  co_return fmt::format("started {} again (pid {})", node_.key(), node_.pid());
+}
+
+}  // namespace lbchaos::faults

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "harness/deploy/server_node.h"
+#include "harness/faults/fault.h"
+
+// Faults on a server node's process group: kill (SIGKILL), terminate (SIGTERM), pause
+// (SIGSTOP, healed by SIGCONT) and restart (graceful stop, then start again).
+namespace lbchaos::faults {
+
+class ProcessFault : public Fault {
+ public:
+  enum class Kind { kKill, kTerminate, kPause, kRestart };
+
+  ProcessFault(Kind kind, deploy::ServerNode& node, boost::asio::io_context& io)
+      : kind_(kind), node_(node), io_(io) {}
+
+  boost::asio::awaitable<std::string> inject() override;
+  boost::asio::awaitable<std::string> heal() override;
+
+ private:
+  // Starts the node again and waits until it accepts connections.
+  boost::asio::awaitable<std::string> start_again();
+
+  Kind kind_;
+  deploy::ServerNode& node_;
+  boost::asio::io_context& io_;
+};
+
+}  // namespace lbchaos::faults

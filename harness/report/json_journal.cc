@@ -1,0 +1,131 @@
+#include "harness/report/json_journal.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "harness/common/errors.h"
+#include "harness/scenario/timeline.h"
+
+namespace lbchaos::report {
+
+namespace {
+
+using nlohmann::json;
+
+double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+json scenario_as_run(const scenario::Scenario& s) {
+  json faults = json::array();
+  for (const auto& f : s.faults) {
+    faults.push_back({{"at_s", seconds(f.at)},
+                      {"action", f.action},
+                      {"target", f.target},
+                      {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)}});
+  }
+  json expectations = json::array();
+  for (const auto& e : s.expectations) {
+    json entry{{"probe", e.probe}, {"during", scenario::to_string(e.during)}, {"target", e.target}};
+    if (e.at_least) entry["at_least"] = *e.at_least;
+    if (e.at_most) entry["at_most"] = *e.at_most;
+    if (e.probe == "latency") entry["percentile"] = e.percentile;
+    expectations.push_back(entry);
+  }
+  const auto& t = s.traffic;
+  return {{"name", s.name},
+          {"file", s.file.string()},
+          {"description", s.description},
+          {"traffic", {{"rate", t.rate}, {"duration_s", seconds(t.duration)},
+                       {"warmup_s", seconds(t.warmup)}, {"clients", t.clients},
+                       {"max_connections", t.max_connections}, {"timeout_s", seconds(t.timeout)},
+                       {"paths", t.paths}, {"frontend", t.frontend}}},
+          {"faults", faults},
+          {"expectations", expectations}};
+}
+
+json topology_as_run(const topology::Topology& t) {
+  json backends = json::array();
+  for (const auto& b : t.backends) {
+    json servers = json::array();
+    for (const auto& s : b.servers) {
+      servers.push_back({{"name", s.name}, {"capacity", s.capacity},
+                         {"kind", s.is_builtin() ? "builtin" : "command"},
+                         {"latency_s", seconds(s.latency)}, {"max_inflight", s.max_inflight}});
+    }
+    backends.push_back({{"name", b.name}, {"balance", b.balance},
+                        {"check", b.check.enabled}, {"servers", servers}});
+  }
+  return {{"name", t.name},
+          {"file", t.file.string()},
+          {"instances", t.haproxy.instances},
+          {"user_config", t.haproxy.config ? json(t.haproxy.config->string()) : json(nullptr)},
+          {"backends", backends}};
+}
+
+json number_or_null(double value) { return std::isnan(value) ? json(nullptr) : json(value); }
+
+json scenario_json(const scenario::ScenarioResult& r) {
+  const auto& rec = r.recording;
+  const auto relative = [&](std::int64_t ns) {
+    return static_cast<double>(ns - rec.traffic_start_ns) / 1e9;
+  };
+  json faults = json::array();
+  for (const auto& f : rec.faults) {
+    faults.push_back({{"action", f.action}, {"target", f.target},
+                      {"injected_at_s", relative(f.injected_ns)},
+                      {"healed_at_s", f.healed_ns ? json(relative(*f.healed_ns)) : json(nullptr)},
+                      {"detail", f.detail}});
+  }
+  json events = json::array();
+  for (const auto& e : rec.haproxy_events) {
+    events.push_back({{"at_s", relative(e.at_ns)}, {"instance", e.instance},
+                      {"server", e.server}, {"state", e.state}, {"reason", e.reason}});
+  }
+  json probes = json::array();
+  for (const auto& p : r.probes) {
+    probes.push_back({{"probe", p.probe}, {"target", p.target}, {"window", p.window},
+                      {"measured", number_or_null(p.measured)},
+                      {"threshold", p.threshold ? json(*p.threshold) : json(nullptr)},
+                      {"comparison", p.comparison}, {"unit", p.unit},
+                      {"verdict", std::string(probes::to_string(p.verdict))},
+                      {"detail", p.detail}});
+  }
+  json out{{"scenario", scenario_as_run(*r.scenario)},
+           {"topology", topology_as_run(r.scenario->topology)},
+           {"outcome", to_string(r.outcome)},
+           {"seed", r.seed},
+           {"haproxy_version", r.haproxy_version},
+           {"config_sha256", r.config_sha256},
+           {"wall_seconds", r.wall_seconds},
+           {"requests", rec.records.size()},
+           {"fault_events", faults},
+           {"haproxy_events", events},
+           {"probes", probes}};
+  if (r.outcome == scenario::ScenarioResult::Outcome::kError) out["error"] = r.error;
+  if (!rec.records.empty()) out["timeline"] = scenario::Timeline::build(rec).to_json();
+  return out;
+}
+
+}  // namespace
+
+json journal_json(const std::vector<scenario::ScenarioResult>& results) {
+  json scenarios = json::array();
+  int passed = 0, failed = 0, errors = 0;
+  for (const auto& r : results) {
+    scenarios.push_back(scenario_json(r));
+    passed += r.passed();
+    failed += r.failed();
+    errors += r.errors() + (r.outcome == scenario::ScenarioResult::Outcome::kError ? 1 : 0);
+  }
+  return {{"tool", "lbchaos"},
+          {"scenarios", scenarios},
+          {"summary", {{"passed", passed}, {"failed", failed}, {"errors", errors}}}};
+}
+
+void write_json_journal(const std::filesystem::path& file,
+                        const std::vector<scenario::ScenarioResult>& results) {
+  std::ofstream out(file, std::ios::trunc);
+  out << journal_json(results).dump(2) << '\n';
+  if (!out.flush()) throw EnvironmentError("cannot write " + file.string());
+}
+
+}  // namespace lbchaos::report

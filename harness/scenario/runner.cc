@@ -1,0 +1,325 @@
+#include "harness/scenario/runner.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "harness/common/errors.h"
+#include "harness/common/exit_codes.h"
+#include "harness/deploy/deployment.h"
+#include "harness/faults/fault.h"
+#include "harness/process/run_command.h"
+#include "harness/process/run_directory.h"
+#include "harness/traffic/load_generator.h"
+
+namespace lbchaos::scenario {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A fault of the scenario and what became of it.
+struct ScheduledFault {
+  const FaultSpec* spec = nullptr;
+  std::unique_ptr<faults::Fault> fault;
+  std::size_t event = 0;  // index in RunRecording::faults
+  bool injected = false;
+  bool healed = false;
+};
+
+// One step of the schedule: inject or heal fault `index` at `at`.
+struct Step {
+  MonoTime at;
+  std::size_t index = 0;
+  bool heal = false;
+};
+
+// Lets traffic settle into its schedule before the first intended send.
+constexpr auto kTrafficLead = 20ms;
+
+}  // namespace
+
+struct ScenarioRunner::State {
+  State(asio::io_context& io_, const Scenario& scenario_, RunOptions options_)
+      : io(io_), scenario(scenario_), options(options_), schedule_timer(io_), schedule_done(io_) {}
+
+  asio::io_context& io;
+  const Scenario& scenario;
+  RunOptions options;
+  ScenarioResult result;
+  std::optional<process::RunDirectory> run_dir;
+  std::unique_ptr<deploy::Deployment> deployment;
+  std::unique_ptr<traffic::LoadGenerator> generator;
+  std::vector<ScheduledFault> faults;
+  asio::steady_timer schedule_timer;
+  asio::steady_timer schedule_done;  // cancelled when the schedule coroutine has returned
+  bool schedule_running = false;
+  bool stop_requested = false;
+  bool schedule_stop = false;
+  std::string schedule_error;
+  MonoTime traffic_start{};
+
+  asio::awaitable<void> bring_up();
+  asio::awaitable<void> drive_traffic();
+  asio::awaitable<void> run_schedule();
+  asio::awaitable<void> inject(ScheduledFault& fault);
+  asio::awaitable<void> heal(ScheduledFault& fault);
+  asio::awaitable<void> heal_everything();
+  asio::awaitable<void> record_provenance();
+  void collect_haproxy_events();
+  void evaluate();
+};
+
+ScenarioRunner::ScenarioRunner(asio::io_context& io, const Scenario& scenario, RunOptions options)
+    : state_(std::make_unique<State>(io, scenario, options)) {}
+
+ScenarioRunner::~ScenarioRunner() = default;
+
+void ScenarioRunner::request_stop() {
+  auto& s = *state_;
+  s.stop_requested = true;
+  s.schedule_stop = true;
+  s.schedule_timer.cancel();
+  if (s.generator) s.generator->request_stop();
+  if (s.deployment) s.deployment->request_stop();
+}
+
+Progress ScenarioRunner::progress() const {
+  const auto& s = *state_;
+  Progress p;
+  p.total_s = std::chrono::duration<double>(s.scenario.traffic.duration).count();
+  if (!s.generator || s.traffic_start == MonoTime{}) return p;
+  p.elapsed_s = std::max(0.0, std::chrono::duration<double>(mono_now() - s.traffic_start).count());
+  p.rate = p.elapsed_s > 0 ? static_cast<double>(s.generator->sent()) / p.elapsed_s : 0;
+  p.errors = s.generator->failed();
+  for (const auto& fault : s.faults) {
+    if (fault.injected && !fault.healed) {
+      if (!p.fault.empty()) p.fault += ", ";
+      p.fault += fault.spec->action + " " + fault.spec->target;
+    }
+  }
+  return p;
+}
+
+asio::awaitable<ScenarioResult> ScenarioRunner::run() {
+  auto& s = *state_;
+  const MonoTime wall_start = mono_now();
+  s.result.scenario = &s.scenario;
+  s.result.seed = s.options.seed.value_or(s.scenario.seed);
+
+  std::string error;
+  int error_code = 0;
+  bool interrupted = false;
+  try {
+    co_await s.bring_up();
+    co_await s.drive_traffic();
+    if (!s.schedule_error.empty()) throw EnvironmentError(s.schedule_error);
+  } catch (const InputError& e) {
+    error = e.what();
+    error_code = kExitBadInput;
+  } catch (const EnvironmentError& e) {
+    error = e.what();
+    error_code = kExitEnvironment;
+  } catch (const deploy::Interrupted&) {
+    interrupted = true;
+  } catch (const std::exception& e) {
+    error = fmt::format("internal error: {}", e.what());
+    error_code = kExitEnvironment;
+  }
+  interrupted = interrupted || s.stop_requested;
+
+  co_await s.heal_everything();
+  if (s.deployment) {
+    co_await s.deployment->shutdown();
+    s.collect_haproxy_events();
+  }
+  if (s.generator) {
+    s.result.recording.records = s.generator->records();
+    s.result.recording.servers = s.generator->servers();
+  }
+
+  if (!error.empty()) {
+    s.result.outcome = ScenarioResult::Outcome::kError;
+    s.result.error = error;
+    s.result.error_exit_code = error_code;
+  } else {
+    s.evaluate();
+    if (interrupted) {
+      s.result.outcome = ScenarioResult::Outcome::kInterrupted;
+    } else {
+      s.result.outcome = s.result.failed() + s.result.errors() == 0
+                             ? ScenarioResult::Outcome::kPassed
+                             : ScenarioResult::Outcome::kFailed;
+    }
+  }
+  s.result.wall_seconds = std::chrono::duration<double>(mono_now() - wall_start).count();
+  co_return std::move(s.result);
+}
+
+asio::awaitable<void> ScenarioRunner::State::bring_up() {
+  for (const auto& spec : scenario.faults) faults::check_supported(spec);
+  run_dir.emplace(scenario.name);
+  run_dir->keep(options.keep);
+  deployment = std::make_unique<deploy::Deployment>(io, scenario.topology, *run_dir);
+  co_await deployment->prepare();
+  co_await record_provenance();
+  co_await deployment->launch();
+  for (const auto& spec : scenario.faults) {
+    faults.push_back(ScheduledFault{&spec, faults::make_fault(spec, *deployment), 0, false, false});
+  }
+}
+
+asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
+  if (stop_requested) throw deploy::Interrupted();
+  const auto& spec = scenario.traffic;
+  traffic::LoadOptions load;
+  load.rate = spec.rate;
+  load.duration = spec.duration;
+  load.clients = spec.clients;
+  load.max_connections = spec.max_connections;
+  load.timeout = spec.timeout;
+  load.paths = spec.paths;
+  for (auto& instance : deployment->instances()) {
+    const auto& binds = instance->endpoints().binds;
+    const auto bind = spec.frontend.empty() ? binds.begin() : binds.find(spec.frontend);
+    if (bind == binds.end()) {
+      throw InputError(spec.where, fmt::format("no frontend '{}' in this run", spec.frontend));
+    }
+    load.targets.push_back(bind->second);
+  }
+  generator = std::make_unique<traffic::LoadGenerator>(io, load);
+
+  traffic_start = mono_now() + kTrafficLead;
+  auto& recording = result.recording;
+  recording.traffic_start_ns = to_ns(traffic_start);
+  recording.steady_start_ns = to_ns(traffic_start + spec.warmup);
+  recording.traffic_end_ns = to_ns(traffic_start + spec.duration);
+
+  schedule_running = true;
+  schedule_done.expires_at(asio::steady_timer::time_point::max());
+  asio::co_spawn(io, run_schedule(), asio::detached);
+  co_await generator->run(traffic_start);
+
+  // Traffic is over: the schedule stops, and whatever is still injected is healed afterwards.
+  schedule_stop = true;
+  schedule_timer.cancel();
+  boost::system::error_code ignored;
+  while (schedule_running) {
+    co_await schedule_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
+asio::awaitable<void> ScenarioRunner::State::run_schedule() {
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    const auto& spec = *faults[i].spec;
+    steps.push_back(Step{traffic_start + spec.at, i, false});
+    if (spec.heal_after) steps.push_back(Step{traffic_start + spec.at + *spec.heal_after, i, true});
+  }
+  std::stable_sort(steps.begin(), steps.end(),
+                   [](const Step& a, const Step& b) { return a.at < b.at; });
+  try {
+    for (const auto& step : steps) {
+      schedule_timer.expires_at(step.at);
+      boost::system::error_code ec;
+      co_await schedule_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (schedule_stop) break;
+      if (step.heal) {
+        co_await heal(faults[step.index]);
+      } else {
+        co_await inject(faults[step.index]);
+      }
+    }
+  } catch (const std::exception& e) {
+    schedule_error = e.what();
+    if (generator) generator->request_stop();
+  }
+  schedule_running = false;
+  schedule_done.cancel();
+}
+
+asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {
+  FaultEvent event;
+  event.action = fault.spec->action;
+  event.target = fault.spec->target;
+  event.injected_ns = to_ns(mono_now());
+  fault.event = result.recording.faults.size();
+  result.recording.faults.push_back(event);
+  fault.injected = true;
+  const std::string detail = co_await fault.fault->inject();
+  result.recording.faults[fault.event].detail = detail;
+  spdlog::info("fault: {} {}: {}", event.action, event.target, detail);
+}
+
+asio::awaitable<void> ScenarioRunner::State::heal(ScheduledFault& fault) {
+  if (!fault.injected || fault.healed) co_return;
+  fault.healed = true;
+  auto& event = result.recording.faults[fault.event];
+  event.healed_ns = to_ns(mono_now());
+  const std::string detail = co_await fault.fault->heal();
+  event.detail += "; healed: " + detail;
+  spdlog::info("heal: {} {}: {}", event.action, event.target, detail);
+}
+
+asio::awaitable<void> ScenarioRunner::State::heal_everything() {
+  // Reverse order of injection: the last fault applied is undone first.
+  std::vector<ScheduledFault*> active;
+  for (auto& fault : faults) {
+    if (fault.injected && !fault.healed) active.push_back(&fault);
+  }
+  std::sort(active.begin(), active.end(),
+            [](const ScheduledFault* a, const ScheduledFault* b) { return a->event > b->event; });
+  for (auto* fault : active) {
+    try {
+      co_await heal(*fault);
+    } catch (const std::exception& e) {
+      spdlog::error("healing {} {} failed: {}", fault->spec->action, fault->spec->target, e.what());
+    }
+  }
+}
+
+asio::awaitable<void> ScenarioRunner::State::record_provenance() {
+  const auto dir = run_dir->path();
+  std::vector<std::string> version_args{"-v"};  // a local: GCC 12 rejects a braced list here
+  auto version = co_await process::run_to_completion(deployment->haproxy_binary(),
+                                                     std::move(version_args), dir,
+                                                     dir / "haproxy-version.txt", 10s);
+  result.haproxy_version = version.output.substr(0, version.output.find('\n'));
+
+  std::vector<std::string> files{scenario.file.string(), scenario.topology.file.string()};
+  if (scenario.topology.haproxy.config) files.push_back(scenario.topology.haproxy.config->string());
+  for (auto& instance : deployment->instances()) files.push_back(instance->config_path().string());
+  auto sums = co_await process::run_to_completion(process::find_executable("sha256sum"), files,
+                                                  dir, dir / "sha256.txt", 10s);
+  std::istringstream lines(sums.output);
+  std::string hash, path;
+  while (lines >> hash >> path) result.config_sha256[path] = hash;
+}
+
+void ScenarioRunner::State::collect_haproxy_events() {
+  auto& events = result.recording.haproxy_events;
+  for (auto& instance : deployment->instances()) {
+    for (const auto& health : instance->syslog().health_events()) {
+      events.push_back(HaproxyEvent{to_ns(health.at), health.instance,
+                                    topology::server_key(health.change.backend, health.change.server),
+                                    health.change.state, health.change.reason});
+    }
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const HaproxyEvent& a, const HaproxyEvent& b) { return a.at_ns < b.at_ns; });
+}
+
+void ScenarioRunner::State::evaluate() {
+  for (const auto& expectation : scenario.expectations) {
+    result.probes.push_back(probes::evaluate(expectation, result.recording, scenario.topology));
+  }
+}
+
+}  // namespace lbchaos::scenario
