@@ -1,5 +1,7 @@
 #include "harness/observe/haproxy_log.h"
 
+#include <utility>
+
 namespace lbchaos::observe {
 
 std::string_view syslog_message(std::string_view datagram) {
@@ -25,26 +27,26 @@ std::optional<ServerStateChange> parse_server_state_change(std::string_view mess
   ServerStateChange change;
   change.backend = message.substr(0, slash);
   change.server = message.substr(slash + 1, space - slash - 1);
-  auto rest = message.substr(space + 1);
-  if (rest.rfind("is going DOWN for maintenance", 0) == 0) {
-    change.state = "MAINT";
-  } else if (rest.rfind("is UP", 0) == 0) {
-    change.state = "UP";
-  } else if (rest.rfind("is DOWN", 0) == 0) {
-    change.state = "DOWN";
-  } else if (rest.rfind("is going DOWN", 0) == 0 || rest.rfind("was DOWN", 0) == 0) {
-    change.state = "DOWN";
-  } else if (rest.rfind("is leaving forced drain", 0) == 0 ||
-             rest.rfind("is UP/READY", 0) == 0) {
-    change.state = "UP";
-  } else if (rest.rfind("enters drain", 0) == 0 || rest.rfind("is entering drain", 0) == 0) {
-    change.state = "DRAIN";
-  } else {
-    return std::nullopt;
+  const auto rest = message.substr(space + 1);
+  // Longest phrases first: "is going DOWN for maintenance" also starts with "is going DOWN".
+  static constexpr std::pair<std::string_view, std::string_view> kPhrases[] = {
+      {"is going DOWN for maintenance", "MAINT"}, {"is going DOWN", "DOWN"},
+      {"is DOWN", "DOWN"},  {"was DOWN", "DOWN"},
+      {"is UP/READY", "UP"}, {"is leaving forced drain", "UP"}, {"is UP", "UP"},
+      {"enters drain", "DRAIN"}, {"is entering drain", "DRAIN"},
+  };
+  for (const auto& [phrase, state] : kPhrases) {
+    if (rest.rfind(phrase, 0) != 0) continue;
+    change.state = state;
+    // What follows is the reason (stats socket/stderr form) or only counts (syslog form).
+    auto reason = rest.substr(phrase.size());
+    while (!reason.empty() && (reason.front() == ',' || reason.front() == '.' || reason.front() == ' ')) {
+      reason.remove_prefix(1);
+    }
+    change.reason = reason;
+    return change;
   }
-  const auto comma = rest.find(", ");
-  if (comma != std::string_view::npos) change.reason = rest.substr(comma + 2);
-  return change;
+  return std::nullopt;
 }
 
 }  // namespace lbchaos::observe

@@ -290,15 +290,16 @@ asio::awaitable<ErrorClass> LoadGenerator::connect(Connection& connection, int i
   }
   if (!ec) socket.set_option(tcp::no_delay(true), ec);
   if (!ec) socket.non_blocking(true, ec);
-  if (ec) {
-    last_local_error_ = fmt::format("cannot set up a connection from {} to {}: {}",
+  if (!ec) co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_return ErrorClass::kNone;
+  const ErrorClass error = classify(ec, connection.timed_out);
+  if (error == ErrorClass::kOther) {
+    last_local_error_ = fmt::format("cannot connect from {} to {}: {}",
                                     client_addresses_[connection.client].to_string(),
                                     options_.targets[static_cast<std::size_t>(instance)].to_string(),
                                     ec.message());
-    co_return ErrorClass::kOther;
   }
-  co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, ec));
-  co_return ec ? classify(ec, connection.timed_out) : ErrorClass::kNone;
+  co_return error;
 }
 
 asio::awaitable<ErrorClass> LoadGenerator::exchange(Connection& connection, const std::string& request) {

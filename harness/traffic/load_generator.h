@@ -48,8 +48,8 @@ class LoadGenerator {
   [[nodiscard]] std::uint64_t completed() const { return completed_; }  // finished, ok()
   [[nodiscard]] std::uint64_t failed() const { return failed_; }        // finished, !ok(): dropped too
   [[nodiscard]] std::uint64_t in_flight() const { return in_flight_; }
-  // The last local failure to set up a connection (EMFILE, EADDRNOTAVAIL...): such requests are
-  // recorded as kOther. Empty when there was none.
+  // Why the last kOther connection failed (EMFILE, EADDRNOTAVAIL...), for the report; empty
+  // when there was none.
   [[nodiscard]] const std::string& last_local_error() const { return last_local_error_; }
 
  private:

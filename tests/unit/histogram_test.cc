@@ -38,7 +38,7 @@ void expect_matches_sorted(const std::vector<std::int64_t>& values) {
   EXPECT_EQ(h.max(), *std::max_element(values.begin(), values.end()));
 }
 
-TEST(PercentileRank, IsTheNearestRank) {
+TEST(HistogramPercentileRank, IsTheNearestRank) {
   EXPECT_EQ(percentile_rank(0, 10), 1);
   EXPECT_EQ(percentile_rank(50, 10), 5);
   EXPECT_EQ(percentile_rank(51, 10), 6);
@@ -52,7 +52,7 @@ TEST(PercentileRank, IsTheNearestRank) {
   EXPECT_EQ(percentile_rank(50, 0), 0);
 }
 
-TEST(ExactPercentile, MatchesTheSortedData) {
+TEST(HistogramExactPercentile, MatchesTheSortedData) {
   std::vector<std::int64_t> values{9, 1, 8, 2, 7, 3, 6, 4, 5, 10};
   EXPECT_EQ(exact_percentile(values, 50), 5);
   EXPECT_EQ(exact_percentile(values, 90), 9);

@@ -63,6 +63,13 @@ TEST(HaproxyLog, ParsesServerStateChanges) {
   EXPECT_EQ(down->state, "DOWN");
   EXPECT_EQ(down->reason.rfind("reason: Layer4", 0), 0u);
 
+  const auto syslog_form = parse_server_state_change(
+      "Server app/web1 is DOWN. 2 active and 0 backup servers left. 0 sessions active, 0 requeued, "
+      "0 remaining in queue.");
+  ASSERT_TRUE(syslog_form);
+  EXPECT_EQ(syslog_form->state, "DOWN");
+  EXPECT_EQ(syslog_form->reason.rfind("2 active and 0 backup servers left.", 0), 0u);
+
   const auto up = parse_server_state_change(
       "Server app/web1 is UP, reason: Layer7 check passed, code: 200, check duration: 1ms.");
   ASSERT_TRUE(up);

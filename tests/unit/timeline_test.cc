@@ -143,7 +143,7 @@ TEST_F(TimelineTest, NoTrafficPeriodMeansNoBuckets) {
   EXPECT_TRUE(t.to_json()["buckets"].empty());
 }
 
-TEST(OutcomeCounts, DescribesOnlyTheFailuresThatHappened) {
+TEST(TimelineOutcomeCounts, DescribesOnlyTheFailuresThatHappened) {
   OutcomeCounts o;
   EXPECT_EQ(o.describe_failures(), "none");
   o.refused = 10;

@@ -1,0 +1,134 @@
+// `lbchaos run` as CI runs it: real haproxy and backends, real traffic, real faults; verdicts
+// that can pass and verdicts that must fail; the JSON journal and JUnit XML a pipeline reads.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "tests/integration/support/lbchaos_process.h"
+
+namespace lbchaos {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace test_support;
+using ::testing::HasSubstr;
+
+const std::string kScenarios = std::string(LBCHAOS_TEST_DATA) + "/integration/scenarios/";
+
+const nlohmann::json& probe(const nlohmann::json& scenario, const std::string& name) {
+  for (const auto& p : scenario["probes"]) {
+    if (p["probe"] == name) return p;
+  }
+  throw std::runtime_error("no probe " + name);
+}
+
+TEST(Run, KillBehindFastChecksIsDetectedWithinHaproxysPredictionAndPasses) {
+  TempDir dir;
+  LbchaosProcess lbchaos({"run", kScenarios + "kill_fast_checks.toml", "--json",
+                          (dir / "journal.json").string(), "--junit", (dir / "junit.xml").string()},
+                         dir.path());
+  EXPECT_EQ(lbchaos.exit_code(120s), 0) << lbchaos.output();
+  const auto journal = nlohmann::json::parse(read_file(dir / "journal.json"));
+  const auto& scenario = journal["scenarios"][0];
+  EXPECT_EQ(scenario["outcome"], "passed");
+
+  // inter 200ms, fall 2: DOWN after U[0, 0.2 s] + 1 x 0.2 s. The lower bound is physics; the
+  // upper one gets slack for log delivery on a busy machine.
+  const double detection = probe(scenario, "detection_time")["measured"].get<double>();
+  EXPECT_GE(detection, 0.2 - 0.02);
+  EXPECT_LE(detection, 0.4 + 0.5);
+  EXPECT_THAT(probe(scenario, "detection_time")["detail"].get<std::string>(),
+              HasSubstr("predicted 0.20"));
+
+  // The journal has what DESIGN.md promises.
+  for (const char* key : {"scenario", "topology", "seed", "haproxy_version", "config_sha256",
+                          "fault_events", "haproxy_events", "timeline", "probes"}) {
+    EXPECT_TRUE(scenario.contains(key)) << key;
+  }
+  EXPECT_THAT(scenario["haproxy_version"].get<std::string>(), HasSubstr("HAProxy version"));
+  const auto& fault = scenario["fault_events"][0];
+  EXPECT_NEAR(fault["injected_at_s"].get<double>(), 2.0, 0.5);
+  EXPECT_GT(fault["healed_at_s"].get<double>(), fault["injected_at_s"].get<double>());
+  bool saw_down = false;
+  for (const auto& e : scenario["haproxy_events"]) {
+    saw_down = saw_down || (e["server"] == "app/web1" && e["state"] == "DOWN");
+  }
+  EXPECT_TRUE(saw_down);
+  for (const auto& p : scenario["probes"]) {
+    for (const char* key : {"probe", "target", "measured", "threshold", "unit", "verdict"}) {
+      EXPECT_TRUE(p.contains(key)) << key;
+    }
+  }
+  EXPECT_EQ(journal["summary"]["passed"], 5);
+  EXPECT_EQ(journal["summary"]["failed"], 0);
+
+  // The JUnit file is valid XML with one testcase per probe.
+  const std::string count = run_command(
+      "python3 -c 'import sys, xml.etree.ElementTree as E; "
+      "print(len(E.parse(sys.argv[1]).getroot().findall(\".//testcase\")))' " +
+      (dir / "junit.xml").string());
+  EXPECT_EQ(count, "5\n");
+  EXPECT_TRUE(processes_of_run(dir.path().string()).empty());
+}
+
+TEST(Run, KillWithoutChecksOrRedispatchFailsAvailabilityAndExitsOne) {
+  TempDir dir;
+  LbchaosProcess lbchaos({"run", kScenarios + "kill_no_checks.toml", "--json",
+                          (dir / "journal.json").string(), "--junit", (dir / "junit.xml").string()},
+                         dir.path());
+  EXPECT_EQ(lbchaos.exit_code(120s), 1) << lbchaos.output();
+  EXPECT_THAT(lbchaos.out(), HasSubstr("FAIL"));
+  const auto journal = nlohmann::json::parse(read_file(dir / "journal.json"));
+  const auto& availability = probe(journal["scenarios"][0], "availability");
+  EXPECT_EQ(availability["verdict"], "fail");
+  EXPECT_LT(availability["measured"].get<double>(), 0.99);
+  EXPECT_EQ(probe(journal["scenarios"][0], "error_count")["verdict"], "fail");
+  EXPECT_THAT(read_file(dir / "junit.xml"), HasSubstr("<failure message=\"measured"));
+  EXPECT_TRUE(processes_of_run(dir.path().string()).empty());
+}
+
+TEST(Run, CtrlCHealsTearsDownAndStillWritesResults) {
+  TempDir dir;
+  LbchaosProcess lbchaos(
+      {"run", kScenarios + "long_steady.toml", "--json", (dir / "journal.json").string()},
+      dir.path());
+  // Wait until the fault is in: web2's process is gone from the run.
+  ASSERT_TRUE(eventually([&] { return lbchaos.err().find("fault: kill app/web2") != std::string::npos; }, 30s))
+      << lbchaos.output();
+  lbchaos.signal(SIGINT);
+  EXPECT_EQ(lbchaos.exit_code(30s), 1) << lbchaos.output();
+  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 2s));
+  EXPECT_TRUE(run_directories_in(dir.path()).empty());
+  const auto journal = nlohmann::json::parse(read_file(dir / "journal.json"));
+  const auto& scenario = journal["scenarios"][0];
+  EXPECT_EQ(scenario["outcome"], "interrupted");
+  EXPECT_FALSE(scenario["fault_events"][0]["healed_at_s"].is_null()) << "the kill was not healed";
+  EXPECT_THAT(scenario["fault_events"][0]["detail"].get<std::string>(), HasSubstr("healed"));
+}
+
+TEST(Run, ScenarioThatCannotStartIsAnErrorWithExitThree) {
+  TempDir dir;
+  LbchaosProcess lbchaos(
+      {"run", kScenarios + "unstartable.toml", "--junit", (dir / "junit.xml").string()},
+      dir.path());
+  EXPECT_EQ(lbchaos.exit_code(60s), 3) << lbchaos.output();
+  EXPECT_THAT(lbchaos.out(), HasSubstr("could not run"));
+  EXPECT_THAT(read_file(dir / "junit.xml"), HasSubstr("<error message="));
+  EXPECT_TRUE(processes_of_run(dir.path().string()).empty());
+}
+
+TEST(Run, MalformedScenarioIsExitTwoBeforeAnythingStarts) {
+  TempDir dir;
+  const std::string corpus = std::string(LBCHAOS_TEST_DATA) + "/malformed_scenarios";
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    if (entry.path().extension() != ".toml") continue;
+    LbchaosProcess lbchaos({"run", entry.path().string()}, dir.path());
+    EXPECT_EQ(lbchaos.exit_code(), 2) << entry.path() << "\n" << lbchaos.output();
+    EXPECT_THAT(lbchaos.err(), ::testing::ContainsRegex(":[0-9]+:[0-9]+: ")) << entry.path();
+  }
+  EXPECT_TRUE(run_directories_in(dir.path()).empty());
+}
+
+}  // namespace
+}  // namespace lbchaos
