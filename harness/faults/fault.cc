@@ -2,44 +2,30 @@
 
 #include <fmt/format.h>
 
-#include <map>
-
 #include "harness/common/errors.h"
-#include "harness/deploy/deployment.h"
-#include "harness/faults/process_faults.h"
+#include "harness/faults/families.h"
 
 namespace lbchaos::faults {
 
-namespace {
-
-const std::map<std::string, ProcessFault::Kind, std::less<>> kProcessFaults{
-    {"kill", ProcessFault::Kind::kKill},
-    {"terminate", ProcessFault::Kind::kTerminate},
-    {"pause", ProcessFault::Kind::kPause},
-    {"restart", ProcessFault::Kind::kRestart},
-};
-
-}  // namespace
-
 void check_supported(const scenario::FaultSpec& spec) {
-  if (kProcessFaults.count(spec.action) == 0) {
-    throw InputError(spec.where,
-                     fmt::format("fault action '{}' is not implemented in this version yet "
-                                 "(available: kill, terminate, pause, restart)",
-                                 spec.action));
+  const auto& a = spec.action;
+  if (is_process_action(a) || is_runtime_api_action(a) || is_backend_action(a) ||
+      is_network_action(a) || is_lb_action(a)) {
+    return;
   }
+  throw InputError(spec.where, fmt::format("fault action '{}' is not implemented in this version "
+                                           "yet",
+                                           a));
 }
 
 std::unique_ptr<Fault> make_fault(const scenario::FaultSpec& spec,
                                   deploy::Deployment& deployment) {
   check_supported(spec);
-  deploy::ServerNode* node = deployment.find_node(spec.target);
-  if (node == nullptr) {
-    throw InputError(spec.where, fmt::format("fault target {} is not a server of this run",
-                                             spec.target));
+  for (auto* factory : {&make_process_fault, &make_runtime_api_fault, &make_backend_fault,
+                        &make_network_fault, &make_lb_fault}) {
+    if (auto fault = factory(spec, deployment)) return fault;
   }
-  return std::make_unique<ProcessFault>(kProcessFaults.find(spec.action)->second, *node,
-                                        deployment.io());
+  throw InputError(spec.where, fmt::format("fault action '{}' has no implementation", spec.action));
 }
 
 }  // namespace lbchaos::faults

@@ -5,6 +5,10 @@
 #include <csignal>
 
 #include "harness/common/errors.h"
+#include "harness/deploy/deployment.h"
+#include "harness/faults/families.h"
+
+#include <map>
 
 namespace lbchaos::faults {
 
@@ -15,7 +19,28 @@ namespace {
 constexpr auto kRestartGrace = 2s;
 constexpr auto kRestartListenTimeout = 10s;
 
+const std::map<std::string, ProcessFault::Kind, std::less<>> kActions{
+    {"kill", ProcessFault::Kind::kKill},
+    {"terminate", ProcessFault::Kind::kTerminate},
+    {"pause", ProcessFault::Kind::kPause},
+    {"restart", ProcessFault::Kind::kRestart},
+};
+
 }  // namespace
+
+bool is_process_action(std::string_view action) { return kActions.count(action) != 0; }
+
+std::unique_ptr<Fault> make_process_fault(const scenario::FaultSpec& spec,
+                                          deploy::Deployment& deployment) {
+  const auto kind = kActions.find(spec.action);
+  if (kind == kActions.end()) return nullptr;
+  deploy::ServerNode* node = deployment.find_node(spec.target);
+  if (node == nullptr) {
+    throw InputError(spec.where,
+                     fmt::format("fault target {} is not a server of this run", spec.target));
+  }
+  return std::make_unique<ProcessFault>(kind->second, *node, deployment.io());
+}
 
 boost::asio::awaitable<std::string> ProcessFault::inject() {
   const pid_t pid = node_.pid();

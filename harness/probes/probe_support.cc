@@ -41,6 +41,12 @@ ResolvedWindow resolve_window(Window window, const RunRecording& run) {
                 fmt::format("the {} fault on {} was never healed, so there is no recovery window",
                             unhealed->action, unhealed->target)};
       }
+      if (last_heal >= end) {
+        return {std::nullopt,
+                fmt::format("the last heal came at {}, after traffic ended at {}, so the "
+                            "recovery window is empty",
+                            run_offset(run, last_heal), run_offset(run, end))};
+      }
       range.begin_ns = last_heal;
       break;
     }

@@ -29,11 +29,42 @@ struct TrafficSpec {
   SourcePosition where;
 };
 
+// Parameters of the fault families; each action reads only its own (the loader rejects the
+// others with a positioned error).
+struct FaultParams {
+  // set_weight: "50%" (of the server's initial weight, as haproxy applies it) or "10" (absolute).
+  std::string weight;
+  // config_corrupt: what to break and how to apply it.
+  std::string mode;             // syntax_error_new_server, unknown_keyword, truncated,
+                                // checks_removed, all_weights_but_one_zero, wrong_server_port
+  std::string apply = "reload"; // reload (master CLI; old worker must keep serving) | restart
+  // network (fault proxy between haproxy and the server):
+  std::optional<Duration> latency;   // latency: added per direction
+  std::optional<Duration> jitter;    // latency: +- uniform
+  std::optional<double> bandwidth;   // bandwidth: bytes per second
+  std::string direction = "both";    // up (to the server) | down (to haproxy) | both
+  double toxicity = 1.0;             // probability a connection is affected
+  std::optional<std::int64_t> slice_bytes;  // slice: bytes per write
+  // backend behaviour (built-in backend control socket):
+  std::optional<double> ratio;       // errors: share of requests answered with `status`
+  int status = 500;                  // errors
+  std::optional<Duration> delay;     // slow: added latency
+  std::optional<int> max_inflight;   // overload: new concurrency limit
+  bool crash = false;                // overload: exit when overloaded
+  // random: a seeded schedule (Jepsen's nemesis) drawn from these
+  std::vector<std::string> actions;
+  std::vector<std::string> targets;
+  std::optional<Duration> min_gap;       // between two random faults
+  std::optional<Duration> min_duration;  // of each random fault
+  std::optional<Duration> max_duration;
+};
+
 struct FaultSpec {
   Duration at = 0s;                   // from the start of traffic
   std::string action;                 // DESIGN.md fault catalogue: kill, restart, ...
   std::string target;                 // "app/web1" (a server) or "lb0" (an haproxy instance)
   std::optional<Duration> heal_after; // heal (undo) this long after injection; none = at the end
+  FaultParams params;
   SourcePosition where;
 };
 

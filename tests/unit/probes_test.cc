@@ -610,7 +610,8 @@ TEST(DistributionProbe, RequestsWithoutAServerNameAreNotSamples) {
 TEST(DistributionProbe, NoTrafficInTheWindowIsAnError) {
   const auto run = RunBuilder().steady(0, 10, 100, kWebs).fault("kill", "app/web1", 3, 11).build();
   expect_error(run_probe(expect("distribution", at_most(0.05), Window::kRecovery), run),
-               "the recovery window is empty");
+               "the last heal came at +11.00 s, after traffic ended at +10.00 s, so the recovery "
+               "window is empty");
 }
 
 TEST(DistributionProbe, UnknownBackendIsAnError) {
