@@ -9,6 +9,6 @@ preset=ci
 if [[ "${LBCHAOS_SANITIZE:-0}" == 1 ]]; then preset=asan; fi
 scripts/build.sh "$preset"
 # Tests start real processes; keep their run directories apart from the user's.
-export LBCHAOS_TMPDIR="${LBCHAOS_TMPDIR:-$(mktemp -d /tmp/lbchaos-tests.XXXXXX)}"
+export LBCHAOS_TMPDIR="${LBCHAOS_TMPDIR:-$(mktemp -d /tmp/lbct.XXXXXX)}"
 trap 'rm -rf "$LBCHAOS_TMPDIR"' EXIT
 ctest --preset "$preset" --timeout 180 "$@"

@@ -7,6 +7,7 @@
 #include "harness/common/errors.h"
 #include "harness/deploy/deployment.h"
 #include "harness/faults/families.h"
+#include "harness/faults/node_restart.h"
 
 #include <map>
 
@@ -17,7 +18,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kRestartGrace = 2s;
-constexpr auto kRestartListenTimeout = 10s;
 
 const std::map<std::string, ProcessFault::Kind, std::less<>> kActions{
     {"kill", ProcessFault::Kind::kKill},
@@ -63,7 +63,7 @@ boost::asio::awaitable<std::string> ProcessFault::inject() {
       const auto status = node_.process()->exit_status();
       co_return fmt::format("stopped {} (pid {}, {}); {}", node_.key(), pid,
                             status ? status->to_string() : "still running",
-                            co_await start_again());
+                            co_await start_node_again(node_, io_));
     }
   }
   co_return std::string();
@@ -78,20 +78,9 @@ boost::asio::awaitable<std::string> ProcessFault::heal() {
       co_return "nothing to undo: the node was started again at once";
     case Kind::kKill:
     case Kind::kTerminate:
-      co_return co_await start_again();
+      co_return co_await start_node_again(node_, io_);
   }
   co_return std::string();
-}
-
-boost::asio::awaitable<std::string> ProcessFault::start_again() {
-  node_.start(io_);
-  const bool listening =
-      co_await node_.wait_listening(mono_now() + kRestartListenTimeout, [] { return false; });
-  if (!listening) {
-    throw EnvironmentError(fmt::format("{} did not listen again after a restart{}", node_.key(),
-                                       node_.log_tail()));
-  }
-  co_return fmt::format("started {} again (pid {})", node_.key(), node_.pid());
 }
 
 }  // namespace lbchaos::faults

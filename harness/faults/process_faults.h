@@ -18,9 +18,6 @@ class ProcessFault : public Fault {
   boost::asio::awaitable<std::string> heal() override;
 
  private:
-  // Starts the node again and waits until it accepts connections.
-  boost::asio::awaitable<std::string> start_again();
-
   Kind kind_;
   deploy::ServerNode& node_;
   boost::asio::io_context& io_;

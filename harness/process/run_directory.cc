@@ -23,11 +23,15 @@ namespace {
 
 constexpr const char* kPrefix = "lbchaos-";
 constexpr const char* kLockName = ".lock";
+// haproxy refuses unix socket paths longer than this (sun_path less room for its temp suffix).
+constexpr std::size_t kMaxSocketPath = 97;
+// The longest socket path the harness puts below a run directory: "/lb0/master.sock".
+constexpr std::size_t kLongestSocketSuffix = 17;
 
 std::string safe_label(const std::string& label) {
   std::string out;
   for (char c : label) {
-    if (out.size() >= 24) break;
+    if (out.size() >= 16) break;
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_';
     out.push_back(ok ? c : '_');
@@ -55,6 +59,14 @@ RunDirectory::RunDirectory(const std::string& label) {
                                        std::strerror(errno)));
   }
   path_ = buffer.data();
+  if (path_.string().size() + kLongestSocketSuffix > kMaxSocketPath) {
+    const std::string too_long = path_.string();
+    std::filesystem::remove(path_);
+    throw EnvironmentError(fmt::format(
+        "run directory {} is too long for haproxy's unix sockets (at most {} characters); "
+        "set LBCHAOS_TMPDIR to a shorter directory",
+        too_long, kMaxSocketPath));
+  }
   lock_fd_ = ::open((path_ / kLockName).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     throw EnvironmentError(fmt::format("cannot lock run directory {}", path_.string()));

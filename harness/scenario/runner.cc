@@ -16,6 +16,7 @@
 #include "harness/faults/fault.h"
 #include "harness/process/run_command.h"
 #include "harness/process/run_directory.h"
+#include "harness/scenario/random_schedule.h"
 #include "harness/traffic/load_generator.h"
 
 namespace lbchaos::scenario {
@@ -57,6 +58,7 @@ struct ScenarioRunner::State {
   std::optional<process::RunDirectory> run_dir;
   std::unique_ptr<deploy::Deployment> deployment;
   std::unique_ptr<traffic::LoadGenerator> generator;
+  std::vector<FaultSpec> planned_faults;  // scenario.faults with every `random` fault drawn
   std::vector<ScheduledFault> faults;
   asio::steady_timer schedule_timer;
   asio::steady_timer schedule_done;  // cancelled when the schedule coroutine has returned
@@ -164,14 +166,15 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
 }
 
 asio::awaitable<void> ScenarioRunner::State::bring_up() {
-  for (const auto& spec : scenario.faults) faults::check_supported(spec);
+  planned_faults = expand_random_faults(scenario, result.seed);
+  for (const auto& spec : planned_faults) faults::check_supported(spec);
   run_dir.emplace(scenario.name);
   run_dir->keep(options.keep);
   deployment = std::make_unique<deploy::Deployment>(io, scenario.topology, *run_dir);
   co_await deployment->prepare();
   co_await record_provenance();
   co_await deployment->launch();
-  for (const auto& spec : scenario.faults) {
+  for (const auto& spec : planned_faults) {
     faults.push_back(ScheduledFault{&spec, faults::make_fault(spec, *deployment), 0, false, false});
   }
 }

@@ -212,6 +212,8 @@ asio::awaitable<void> LoadGenerator::drain() {
   pool_.close_idle();
 }
 
+// Request seq goes to instance seq % T, from client (seq / T) % C, for path (seq / T) % P: every
+// instance sees every client and every path alike.
 std::size_t LoadGenerator::add_record(std::int64_t intended_ns) {
   const std::size_t index = records_.size();
   RequestRecord& record = records_.emplace_back();
@@ -224,7 +226,7 @@ std::size_t LoadGenerator::add_record(std::int64_t intended_ns) {
 void LoadGenerator::issue_open_loop(std::size_t index) {
   RequestRecord& record = records_[index];
   Connection* connection =
-      pool_.acquire(record.instance, static_cast<int>(index % client_addresses_.size()));
+      pool_.acquire(record.instance, static_cast<int>(index / targets_.size() % client_addresses_.size()));
   if (connection == nullptr) {
     record.error = ErrorClass::kDropped;
     ++failed_;
@@ -245,7 +247,7 @@ asio::awaitable<void> LoadGenerator::serve(Connection& connection, std::size_t i
   }
   ++sent_;
   connection.deadline_ns = begin_ns + options_.timeout.count();
-  const std::size_t path = records_[index].seq % options_.paths.size();
+  const std::size_t path = records_[index].seq / targets_.size() % options_.paths.size();
   const bool reused = connection.socket.is_open();
   ErrorClass error = ErrorClass::kNone;
   if (!reused) error = co_await connect_with_failover(connection);
@@ -340,6 +342,9 @@ asio::awaitable<ErrorClass> LoadGenerator::exchange(Connection& connection, cons
 
 void LoadGenerator::finish(Connection& connection, std::size_t index, ErrorClass error) {
   RequestRecord& record = records_[index];
+  // A connection that failed over belongs to another instance than the requests of its client
+  // and pool list: kept idle, such connections would pile up while an instance refuses.
+  const bool failed_over = connection.instance != record.instance;
   record.done_ns = to_ns(mono_now());
   record.error = error;
   record.connection = connection.id;
@@ -354,7 +359,7 @@ void LoadGenerator::finish(Connection& connection, std::size_t index, ErrorClass
   } else {
     ++failed_;
   }
-  if (error == ErrorClass::kNone && connection.keep_alive && connection.socket.is_open()) {
+  if (error == ErrorClass::kNone && connection.keep_alive && !failed_over && connection.socket.is_open()) {
     pool_.release_idle(connection);
   } else {
     pool_.release_closed(connection);

@@ -270,24 +270,32 @@ TEST_F(LoadGeneratorTest, RefusedTargetFailsOverToTheNextOne) {
   }
 }
 
-TEST_F(LoadGeneratorTest, SpreadsConnectionsOverClientAddresses) {
+TEST_F(LoadGeneratorTest, SpreadsRequestsOverInstancesAndClientAddresses) {
   asio::io_context io(1);
-  RawServer server(io, false);
-  auto options = open_loop(400, 500ms, {server.endpoint()});
+  RawServer lb0(io, false);
+  RawServer lb1(io, false);
+  auto options = open_loop(400, 500ms, {lb0.endpoint(), lb1.endpoint()});
   options.clients = 16;
   LoadGenerator generator(io, options);
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
     co_await generator.run(mono_now());
-    server.stop();
+    lb0.stop();
+    lb1.stop();
   }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
   io.run();
-  EXPECT_EQ(server.clients().size(), 16u);
-  EXPECT_EQ(server.clients().count("127.0.0.2"), 1u);
-  EXPECT_EQ(server.clients().count("127.0.0.17"), 1u);
+  for (const auto* lb : {&lb0, &lb1}) {
+    EXPECT_EQ(lb->clients().size(), 16u) << "every instance sees every client";
+    EXPECT_EQ(lb->clients().count("127.0.0.2"), 1u);
+    EXPECT_EQ(lb->clients().count("127.0.0.17"), 1u);
+  }
+  std::size_t per_instance[2] = {0, 0};
   for (const auto& r : generator.records()) {
     EXPECT_TRUE(r.ok()) << describe(r);
     EXPECT_EQ(r.server, kUnknownServer) << "no X-Lbchaos-Server header";
+    ++per_instance[r.instance];
   }
+  EXPECT_EQ(per_instance[0], 100u);
+  EXPECT_EQ(per_instance[1], 100u);
 }
 
 TEST_F(LoadGeneratorTest, ResendsOnceWhenAKeptAliveConnectionWasClosed) {

@@ -60,6 +60,8 @@ TEST_F(RunDirectoryTest, IsPrivateAndRemovedUnlessKept) {
     path = dir.path();
     EXPECT_EQ(path.parent_path(), base_);
     EXPECT_EQ(path.filename().string().rfind("lbchaos-my_topology-", 0), 0u);
+    EXPECT_LE(path.string().size() + std::string("/lb0/master.sock").size(), 97u)
+        << "haproxy's unix socket path limit";
     struct stat info {};
     ASSERT_EQ(stat(path.c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0777, 0700u);
@@ -73,6 +75,20 @@ TEST_F(RunDirectoryTest, IsPrivateAndRemovedUnlessKept) {
     path = kept.path();
   }
   EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST_F(RunDirectoryTest, RefusesABaseTooLongForUnixSocketsWithAClearMessage) {
+  const auto deep = base_ / std::string(90, 'd');
+  std::filesystem::create_directory(deep);
+  setenv("LBCHAOS_TMPDIR", deep.c_str(), 1);
+  try {
+    RunDirectory dir("x");
+    FAIL() << "expected EnvironmentError";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("set LBCHAOS_TMPDIR to a shorter directory"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(deep)) << "nothing left behind";
 }
 
 TEST_F(RunDirectoryTest, SweepRemovesOnlyDirectoriesWhoseOwnerIsGone) {

@@ -74,6 +74,8 @@ TEST(ScenarioLoader, LoadsEveryKeyOfTheFullExample) {
   EXPECT_EQ(s.faults[1].heal_after, std::nullopt);
   EXPECT_EQ(s.faults[2].action, "config_corrupt");
   EXPECT_EQ(s.faults[2].target, "lb0");
+  EXPECT_EQ(s.faults[2].params.mode, "checks_removed");
+  EXPECT_EQ(s.faults[2].params.apply, "restart");
   // A heal after the end of the run is allowed: it heals at the end.
   EXPECT_THAT(s.faults[2].heal_after, Optional(Duration(1min)));
 
@@ -178,6 +180,249 @@ at_least = "100%"
   EXPECT_EQ(s.faults[0].at, 0s);
   EXPECT_EQ(s.faults[0].heal_after, std::nullopt);
   EXPECT_EQ(s.expectations.at(0).during, Window::kRecovery);
+}
+
+// A scenario against topologies/valid_full.toml whose only fault is `fault` (the lines after
+// "[[fault]]"; the fault's table starts on line 5).
+Scenario load_with_fault(const std::string& fault) {
+  return parse_scenario(fmt::format(R"(name = "params"
+topology = "../topologies/valid_full.toml"
+traffic = {{ duration = "30s" }}
+[[fault]]
+{}
+[[expect]]
+probe = "availability"
+at_least = "99%"
+)",
+                                    fault),
+                        kData / "scenarios/inline.toml");
+}
+
+std::string fault_error(const std::string& fault) {
+  return expect_input_error([&] { (void)load_with_fault(fault); }).what();
+}
+
+TEST(ScenarioLoader, ReadsEachActionsParameters) {
+  const auto params = [](const std::string& fault) {
+    return load_with_fault(fault).faults.at(0).params;
+  };
+  EXPECT_EQ(params(R"(at = "1s"
+action = "set_weight"
+target = "app/web1"
+weight = "50%")")
+                .weight,
+            "50%");
+  EXPECT_EQ(params(R"(at = "1s"
+action = "set_weight"
+target = "app/web1"
+weight = "10")")
+                .weight,
+            "10");
+  EXPECT_EQ(params(R"(at = "1s"
+action = "set_weight"
+target = "app/web1"
+weight = 0)")
+                .weight,
+            "0");
+
+  const FaultParams corrupt = params(R"(at = "1s"
+action = "config_corrupt"
+target = "lb1"
+mode = "wrong_server_port")");
+  EXPECT_EQ(corrupt.mode, "wrong_server_port");
+  EXPECT_EQ(corrupt.apply, "reload");
+
+  const FaultParams latency = params(R"(at = "1s"
+action = "latency"
+target = "app/web1"
+latency = "200ms"
+jitter = "50ms"
+direction = "down"
+toxicity = "50%")");
+  EXPECT_THAT(latency.latency, Optional(Duration(200ms)));
+  EXPECT_THAT(latency.jitter, Optional(Duration(50ms)));
+  EXPECT_EQ(latency.direction, "down");
+  EXPECT_DOUBLE_EQ(latency.toxicity, 0.5);
+
+  EXPECT_THAT(params(R"(at = "1s"
+action = "bandwidth"
+target = "app/web1"
+bandwidth = 2048)")
+                  .bandwidth,
+              Optional(2048.0));
+  EXPECT_THAT(params(R"(at = "1s"
+action = "bandwidth"
+target = "app/web1"
+bandwidth = "100KB/s")")
+                  .bandwidth,
+              Optional(100'000.0));
+  EXPECT_THAT(params(R"(at = "1s"
+action = "bandwidth"
+target = "app/web1"
+bandwidth = "1.5MB/s")")
+                  .bandwidth,
+              Optional(1'500'000.0));
+
+  const FaultParams reset = params(R"(at = "1s"
+action = "reset"
+target = "app/web1"
+direction = "up"
+toxicity = 0.25)");
+  EXPECT_EQ(reset.direction, "up");
+  EXPECT_DOUBLE_EQ(reset.toxicity, 0.25);
+
+  const FaultParams slice = params(R"(at = "1s"
+action = "slice"
+target = "app/web1"
+slice_bytes = 16
+latency = "1ms")");
+  EXPECT_THAT(slice.slice_bytes, Optional(16));
+  EXPECT_THAT(slice.latency, Optional(Duration(1ms)));
+
+  const FaultParams errors = params(R"(at = "1s"
+action = "errors"
+target = "app/web1"
+ratio = "25%"
+status = 503)");
+  EXPECT_THAT(errors.ratio, Optional(0.25));
+  EXPECT_EQ(errors.status, 503);
+
+  EXPECT_THAT(params(R"(at = "1s"
+action = "slow"
+target = "app/web1"
+delay = "300ms")")
+                  .delay,
+              Optional(Duration(300ms)));
+
+  const FaultParams overload = params(R"(at = "1s"
+action = "overload"
+target = "app/web1"
+max_inflight = 2
+crash = true)");
+  EXPECT_THAT(overload.max_inflight, Optional(2));
+  EXPECT_TRUE(overload.crash);
+}
+
+TEST(ScenarioLoader, OptionalParametersHaveTheirDefaults) {
+  const FaultParams defaults;
+  const FaultParams errors = load_with_fault(R"(at = "1s"
+action = "errors"
+target = "app/web1"
+ratio = 1)")
+                                 .faults.at(0)
+                                 .params;
+  EXPECT_EQ(errors.status, 500);
+  const FaultParams blackhole = load_with_fault(R"(at = "1s"
+action = "blackhole"
+target = "app/web1")")
+                                    .faults.at(0)
+                                    .params;
+  EXPECT_EQ(blackhole.direction, defaults.direction);
+  EXPECT_EQ(blackhole.toxicity, defaults.toxicity);
+  EXPECT_EQ(blackhole.latency, std::nullopt);
+}
+
+TEST(ScenarioLoader, RandomFaultStoresItsListsAndTiming) {
+  const FaultSpec random = load_with_fault(R"(at = "2s"
+action = "random"
+actions = ["kill", "pause", "blackhole"]
+targets = ["app/web1", "app/web2"]
+min_gap = "500ms"
+max_duration = "4s")")
+                               .faults.at(0);
+  EXPECT_EQ(random.action, "random");
+  EXPECT_TRUE(random.target.empty());
+  EXPECT_EQ(random.heal_after, std::nullopt);
+  EXPECT_EQ(random.params.actions, (std::vector<std::string>{"kill", "pause", "blackhole"}));
+  EXPECT_EQ(random.params.targets, (std::vector<std::string>{"app/web1", "app/web2"}));
+  EXPECT_THAT(random.params.min_gap, Optional(Duration(500ms)));
+  EXPECT_THAT(random.params.min_duration, Optional(Duration(1s)));  // the default
+  EXPECT_THAT(random.params.max_duration, Optional(Duration(4s)));
+}
+
+TEST(ScenarioLoader, RandomFaultCoversProbesOnItsTargetsOnly) {
+  const std::string random = R"(name = "random"
+topology = "../topologies/valid_full.toml"
+[[fault]]
+at = "2s"
+action = "random"
+actions = ["kill"]
+targets = ["app/web1"]
+[[expect]]
+probe = "failover_time"
+target = "{}"
+at_most = "1s"
+)";
+  EXPECT_NO_THROW(
+      (void)parse_scenario(fmt::format(random, "app/web1"), kData / "scenarios/inline.toml"));
+  const InputError error = expect_input_error([&] {
+    (void)parse_scenario(fmt::format(random, "app/web2"), kData / "scenarios/inline.toml");
+  });
+  EXPECT_THAT(error.what(), HasSubstr("none is scheduled (faults: random over app/web1)"));
+}
+
+TEST(ScenarioLoader, FaultParameterErrorsSayWhatIsExpected) {
+  struct Case {
+    std::string fault;
+    std::string error;  // a substring, after "file:line:col: "
+  };
+  const std::vector<Case> cases{
+      {"at = \"1s\"\naction = \"drain\"\ntarget = \"app/web1\"\ndelay = \"1s\"",
+       ":9:1: 'delay' is not a parameter of fault action 'drain' (it takes: at, action, target, "
+       "heal_after)"},
+      {"at = \"1s\"\naction = \"slow\"\ntarget = \"app/web1\"\nratio = 0.5",
+       ":9:1: 'ratio' is not a parameter of fault action 'slow' (it takes: at, action, target, "
+       "heal_after, delay)"},
+      {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"",
+       ":5:1: missing required key 'weight' in [fault]: fault action set_weight needs it"},
+      {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"heavy\"",
+       "weight: expected a percentage of the initial weight like \"50%\" or an absolute weight "
+       "from 0 to 256 like 10, found string \"heavy\""},
+      {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"12.5%\"",
+       "weight: expected a percentage"},
+      {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"257\"",
+       "weight must be between 0 and 256, found string \"257\""},
+      {"at = \"1s\"\naction = \"config_corrupt\"\ntarget = \"lb0\"\nmode = \"explode\"",
+       "mode must be one of: syntax_error_new_server, unknown_keyword, truncated"},
+      {"at = \"1s\"\naction = \"config_corrupt\"\ntarget = \"lb0\"\nmode = \"truncated\"\n"
+       "apply = \"hot\"",
+       "apply must be one of: reload, restart (found \"hot\")"},
+      {"at = \"1s\"\naction = \"latency\"\ntarget = \"app/web1\"\nlatency = \"0ms\"",
+       "latency must be greater than 0"},
+      {"at = \"1s\"\naction = \"bandwidth\"\ntarget = \"app/web1\"\nbandwidth = 0",
+       "bandwidth must be at least 1 byte per second, found integer 0"},
+      {"at = \"1s\"\naction = \"bandwidth\"\ntarget = \"app/web1\"\nbandwidth = \"1MB\"",
+       "bandwidth: expected bytes per second"},
+      {"at = \"1s\"\naction = \"slice\"\ntarget = \"app/web1\"\nslice_bytes = 0",
+       "slice_bytes must be at least 1, found 0"},
+      {"at = \"1s\"\naction = \"errors\"\ntarget = \"app/web1\"\nratio = \"120%\"",
+       "ratio: expected a percentage"},
+      {"at = \"1s\"\naction = \"errors\"\ntarget = \"app/web1\"\nratio = 1\nstatus = 404",
+       "status must be between 500 and 599, found 404"},
+      {"at = \"1s\"\naction = \"overload\"\ntarget = \"app/web1\"\nmax_inflight = 0",
+       "max_inflight must be at least 1, found 0"},
+      {"at = \"1s\"\naction = \"random\"\ntarget = \"app/web1\"\nactions = [\"kill\"]\n"
+       "targets = [\"app/web1\"]",
+       ":7:1: 'target' is not a parameter of fault action 'random'"},
+      {"at = \"1s\"\naction = \"random\"\nactions = []\ntargets = [\"app/web1\"]",
+       "actions must list at least one action to draw from"},
+      {"at = \"1s\"\naction = \"random\"\nactions = [\"kill\", \"kill\"]\ntargets = [\"app/web1\"]",
+       ":7:20: actions: 'kill' is listed twice"},
+      {"at = \"1s\"\naction = \"random\"\nactions = [\"kill\"]\ntargets = [\"app/web1\", \"lb0\"]",
+       ":8:24: random targets a server, not haproxy instance lb0"},
+      {"at = \"1s\"\naction = \"random\"\nactions = [\"kill\"]\ntargets = [\"app/web9\"]",
+       ":8:12: target app/web9 is not in topology full.example-1"},
+      {"at = \"1s\"\naction = \"random\"\nactions = [\"kill\"]\ntargets = [\"app/web1\"]\n"
+       "max_duration = \"500ms\"",
+       ":9:16: min_duration 1s (the default) is longer than max_duration 500ms"},
+      {"at = \"28s\"\naction = \"random\"\nactions = [\"kill\"]\ntargets = [\"app/web1\"]\n"
+       "min_duration = \"2s\"",
+       ":5:6: random from 28s cannot fit one fault of min_duration 2s that heals before the end "
+       "of the run (duration 30s)"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(fault_error(c.fault), HasSubstr(c.error)) << c.fault;
+  }
 }
 
 TEST(ScenarioLoader, QuickstartKillExampleLoads) {

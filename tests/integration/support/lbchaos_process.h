@@ -67,7 +67,7 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("LBCHAOS_TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/lbchaos-test-XXXXXX";
+    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/t-XXXXXX";  // short: socket paths are limited
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
