@@ -1,7 +1,6 @@
 // `lbchaos check PATH...`: parse, render, `haproxy -c` the result. Nothing is started.
 #include <utility>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -12,6 +11,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/input_paths.h"
 #include "harness/cli/logging.h"
+#include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
@@ -42,10 +42,7 @@ int check_one(const fs::path& file) {
       }
       co_await deployment.shutdown();  // nothing was started; this closes the log receivers
     };
-    boost::asio::co_spawn(io, prepare_only(), [](std::exception_ptr error) {
-      if (error) std::rethrow_exception(error);
-    });
-    io.run();
+    if (!run_io(io, prepare_only())) return kExitEnvironment;
     if (failure) std::rethrow_exception(failure);
     fmt::print("ok    {}\n", file.string());
     return kExitOk;

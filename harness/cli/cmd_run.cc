@@ -22,6 +22,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/input_paths.h"
 #include "harness/cli/logging.h"
+#include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/report/console_report.h"
@@ -116,13 +117,7 @@ int run_scenarios(const RunCommandOptions& options) {
     }
     signals.cancel();
   };
-  asio::co_spawn(io, main(), [](std::exception_ptr error) {
-    if (error) std::rethrow_exception(error);
-  });
-  try {
-    io.run();
-  } catch (const std::exception& e) {
-    spdlog::error("internal error: {}", e.what());
+  if (!run_io(io, main())) {
     return kExitEnvironment;
   }
 

@@ -18,6 +18,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/logging.h"
+#include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
@@ -113,13 +114,7 @@ int run_up(const UpOptions& options) {
     co_await deployment.shutdown();
     signals.cancel();
   };
-  asio::co_spawn(io, main(), [](std::exception_ptr error) {
-    if (error) std::rethrow_exception(error);
-  });
-  try {
-    io.run();
-  } catch (const std::exception& e) {
-    spdlog::error("internal error: {}", e.what());
+  if (!run_io(io, main())) {
     exit_code = kExitEnvironment;
   }
   if (!options.ready_file.empty()) std::filesystem::remove(options.ready_file);
