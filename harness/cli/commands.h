@@ -9,6 +9,7 @@ namespace lbchaos::cli {
 void add_up_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
+void add_load_command(CLI::App& app, int& exit_code);
 void add_backend_command(CLI::App& app, int& exit_code);
 
 }  // namespace lbchaos::cli
