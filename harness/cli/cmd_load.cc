@@ -113,7 +113,7 @@ int run_load(const LoadCommandOptions& options) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
   }
-  boost::asio::io_context io;
+  boost::asio::io_context io(1);  // one thread owns everything: no locking
   std::optional<traffic::LoadGenerator> generator;
   try {
     generator.emplace(io, load);

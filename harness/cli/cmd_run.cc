@@ -89,7 +89,7 @@ int run_scenarios(const RunCommandOptions& options) {
     return kExitBadInput;
   }
 
-  asio::io_context io;
+  asio::io_context io(1);  // one thread owns everything: no locking
   std::vector<scenario::ScenarioResult> results;
   scenario::ScenarioRunner* current = nullptr;
   bool interrupted = false;

@@ -77,7 +77,7 @@ int run_up(const UpOptions& options) {
   }
   run_dir->keep(options.keep);
 
-  asio::io_context io;
+  asio::io_context io(1);  // one thread owns everything: no locking
   deploy::Deployment deployment(io, std::move(*topology), *run_dir);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer until_stopped(io, asio::steady_timer::time_point::max());

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <vector>
-
 #include <boost/asio/ip/address_v4.hpp>
+#include <vector>
 
 namespace lbchaos::traffic {
 

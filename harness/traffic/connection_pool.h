@@ -1,12 +1,11 @@
 #pragma once
 
 #include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "harness/traffic/http_response_parser.h"
 
@@ -14,8 +13,8 @@
 // every TCP connection that slot carries, so a request allocates nothing.
 namespace lbchaos::traffic {
 
-using TcpSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
-                                                   boost::asio::io_context::executor_type>;
+using TcpSocket =
+    boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 struct Connection {
   enum class State : std::uint8_t { kFree, kIdle, kBusy };
@@ -30,7 +29,7 @@ struct Connection {
   std::uint8_t instance = 0;     // haproxy instance it is connected to (or about to be)
   State state = State::kFree;
   bool timed_out = false;
-  bool keep_alive = false;       // the last response allows another request
+  bool keep_alive = false;  // the last response allows another request
   std::array<char, 4096> buffer{};
 };
 

@@ -9,8 +9,8 @@ namespace {
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals(std::string_view a, std::string_view lowercase) {
-  return a.size() == lowercase.size() &&
-         std::equal(a.begin(), a.end(), lowercase.begin(), [](char x, char y) { return lower(x) == y; });
+  return a.size() == lowercase.size() && std::equal(a.begin(), a.end(), lowercase.begin(),
+                                                    [](char x, char y) { return lower(x) == y; });
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -69,9 +69,12 @@ void HttpResponseParser::reset() {
 
 HttpResponseParser::Result HttpResponseParser::result() const {
   switch (phase_) {
-    case Phase::kDone: return Result::kComplete;
-    case Phase::kError: return Result::kError;
-    default: return Result::kIncomplete;
+    case Phase::kDone:
+      return Result::kComplete;
+    case Phase::kError:
+      return Result::kError;
+    default:
+      return Result::kIncomplete;
   }
 }
 
@@ -100,7 +103,8 @@ HttpResponseParser::Result HttpResponseParser::feed(std::string_view data, std::
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, rest.size()));
         pos += n;
         remaining_ -= n;
-        if (remaining_ == 0) phase_ = phase_ == Phase::kBodyLength ? Phase::kDone : Phase::kChunkDataEnd;
+        if (remaining_ == 0)
+          phase_ = phase_ == Phase::kBodyLength ? Phase::kDone : Phase::kChunkDataEnd;
         break;
       }
       case Phase::kBodyUntilClose:
@@ -127,8 +131,8 @@ HttpResponseParser::Result HttpResponseParser::finish() {
 
 std::size_t HttpResponseParser::feed_lines(std::string_view data) {
   std::size_t pos = 0;
-  while (pos < data.size() &&
-         (phase_ == Phase::kStatusLine || phase_ == Phase::kHeaders || phase_ == Phase::kTrailers)) {
+  while (pos < data.size() && (phase_ == Phase::kStatusLine || phase_ == Phase::kHeaders ||
+                               phase_ == Phase::kTrailers)) {
     const auto newline = data.find('\n', pos);
     const auto end = newline == std::string_view::npos ? data.size() : newline + 1;
     header_bytes_ += end - pos;
@@ -203,7 +207,8 @@ void HttpResponseParser::on_header(std::string_view line) {
     return;
   }
   const auto name = line.substr(0, colon);
-  if (std::any_of(name.begin(), name.end(), [](char c) { return is_space(c) || c < 0x21 || c == 0x7f; })) {
+  if (std::any_of(name.begin(), name.end(),
+                  [](char c) { return is_space(c) || c < 0x21 || c == 0x7f; })) {
     fail("malformed header name");
     return;
   }
@@ -279,7 +284,7 @@ std::size_t HttpResponseParser::feed_chunk_framing(std::string_view data) {
     phase_ = remaining_ == 0 ? Phase::kTrailers : Phase::kChunkData;
   };
   while (pos < data.size() && (phase_ == Phase::kChunkSize || phase_ == Phase::kChunkExtension ||
-                                phase_ == Phase::kChunkDataEnd)) {
+                               phase_ == Phase::kChunkDataEnd)) {
     const char c = data[pos++];
     switch (phase_) {
       case Phase::kChunkSize:
@@ -291,8 +296,10 @@ std::size_t HttpResponseParser::feed_chunk_framing(std::string_view data) {
           remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(digit);
           chunk_size_digits_ = true;
         } else if (c == ';' || c == '\r' || is_space(c)) {
-          if (!chunk_size_digits_) fail("missing chunk size");
-          else phase_ = Phase::kChunkExtension;
+          if (!chunk_size_digits_)
+            fail("missing chunk size");
+          else
+            phase_ = Phase::kChunkExtension;
         } else if (c == '\n') {
           end_of_size_line();
         } else {

@@ -48,7 +48,7 @@ class HttpResponseParser {
     kChunkSize,
     kChunkExtension,  // skipping to the end of a chunk-size line
     kChunkData,
-    kChunkDataEnd,    // the CRLF after a chunk's data
+    kChunkDataEnd,  // the CRLF after a chunk's data
     kTrailers,
     kDone,
     kError,
@@ -78,7 +78,7 @@ class HttpResponseParser {
   std::uint64_t length_ = 0;     // Content-Length
   std::uint64_t remaining_ = 0;  // body or chunk bytes still expected
   std::size_t header_bytes_ = 0;
-  std::string line_;             // a line split across reads
+  std::string line_;  // a line split across reads
   std::string server_;
   std::string_view error_;
 };

@@ -52,7 +52,8 @@ LoadOptions validated(LoadOptions options) {
   }
   for (const auto& target : options.targets) {
     if (!is_loopback_address(target.host) || target.port < 1 || target.port > 65535) {
-      throw invalid(fmt::format("target {} is not a loopback IP address and port", target.to_string()));
+      throw invalid(
+          fmt::format("target {} is not a loopback IP address and port", target.to_string()));
     }
   }
   if (!options.closed_loop && !(options.rate > 0 && std::isfinite(options.rate))) {
@@ -61,7 +62,8 @@ LoadOptions validated(LoadOptions options) {
   if (options.duration <= Duration::zero()) throw invalid("duration must be > 0");
   if (options.timeout <= Duration::zero()) throw invalid("timeout must be > 0");
   if (options.clients < 1 || options.clients > kMaxClients) {
-    throw invalid(fmt::format("clients must be within 1..{}, got {}", kMaxClients, options.clients));
+    throw invalid(
+        fmt::format("clients must be within 1..{}, got {}", kMaxClients, options.clients));
   }
   if (options.max_connections < 1) throw invalid("max_connections must be >= 1");
   if (options.closed_loop && options.closed_loop_concurrency < 1) {
@@ -73,7 +75,8 @@ LoadOptions validated(LoadOptions options) {
       return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
     });
     if (!path.starts_with('/') || !clean) {
-      throw invalid(fmt::format("path '{}' must start with '/' and hold no space or control character", path));
+      throw invalid(fmt::format(
+          "path '{}' must start with '/' and hold no space or control character", path));
     }
   }
   return options;
@@ -82,7 +85,8 @@ LoadOptions validated(LoadOptions options) {
 std::vector<tcp::endpoint> resolve(const std::vector<topology::Endpoint>& targets) {
   std::vector<tcp::endpoint> endpoints;
   for (const auto& target : targets) {
-    endpoints.emplace_back(asio::ip::make_address(target.host), static_cast<std::uint16_t>(target.port));
+    endpoints.emplace_back(asio::ip::make_address(target.host),
+                           static_cast<std::uint16_t>(target.port));
   }
   return endpoints;
 }
@@ -92,9 +96,9 @@ std::vector<std::vector<std::string>> build_requests(const LoadOptions& options)
   for (const auto& target : options.targets) {
     auto& per_path = requests.emplace_back();
     for (const auto& path : options.paths) {
-      per_path.push_back(fmt::format(
-          "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: lbchaos\r\nAccept: */*\r\n\r\n", path,
-          target.to_string()));
+      per_path.push_back(
+          fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: lbchaos\r\nAccept: */*\r\n\r\n",
+                      path, target.to_string()));
     }
   }
   return requests;
@@ -107,7 +111,8 @@ Duration due_offset(std::size_t i, double rate) {
 
 // How many requests are due within `duration`.
 std::size_t schedule_size(double rate, Duration duration) {
-  auto n = static_cast<std::size_t>(std::ceil(rate * std::chrono::duration<double>(duration).count()));
+  auto n =
+      static_cast<std::size_t>(std::ceil(rate * std::chrono::duration<double>(duration).count()));
   while (n > 0 && due_offset(n - 1, rate) >= duration) --n;
   while (due_offset(n, rate) < duration) ++n;
   return n;
@@ -225,8 +230,8 @@ std::size_t LoadGenerator::add_record(std::int64_t intended_ns) {
 
 void LoadGenerator::issue_open_loop(std::size_t index) {
   RequestRecord& record = records_[index];
-  Connection* connection =
-      pool_.acquire(record.instance, static_cast<int>(index / targets_.size() % client_addresses_.size()));
+  Connection* connection = pool_.acquire(
+      record.instance, static_cast<int>(index / targets_.size() % client_addresses_.size()));
   if (connection == nullptr) {
     record.error = ErrorClass::kDropped;
     ++failed_;
@@ -270,7 +275,8 @@ asio::awaitable<ErrorClass> LoadGenerator::connect_with_failover(Connection& con
   const int first = connection.instance;
   ErrorClass error = co_await connect(connection, first);
   if (error == ErrorClass::kRefused && targets_.size() > 1) {
-    error = co_await connect(connection, static_cast<int>((static_cast<std::size_t>(first) + 1) % targets_.size()));
+    error = co_await connect(
+        connection, static_cast<int>((static_cast<std::size_t>(first) + 1) % targets_.size()));
   }
   co_return error;
 }
@@ -296,15 +302,15 @@ asio::awaitable<ErrorClass> LoadGenerator::connect(Connection& connection, int i
   if (!ec) co_return ErrorClass::kNone;
   const ErrorClass error = classify(ec, connection.timed_out);
   if (error == ErrorClass::kOther) {
-    last_local_error_ = fmt::format("cannot connect from {} to {}: {}",
-                                    client_addresses_[connection.client].to_string(),
-                                    options_.targets[static_cast<std::size_t>(instance)].to_string(),
-                                    ec.message());
+    last_local_error_ = fmt::format(
+        "cannot connect from {} to {}: {}", client_addresses_[connection.client].to_string(),
+        options_.targets[static_cast<std::size_t>(instance)].to_string(), ec.message());
   }
   co_return error;
 }
 
-asio::awaitable<ErrorClass> LoadGenerator::exchange(Connection& connection, const std::string& request) {
+asio::awaitable<ErrorClass> LoadGenerator::exchange(Connection& connection,
+                                                    const std::string& request) {
   auto& socket = connection.socket;
   auto& parser = connection.parser;
   parser.reset();
@@ -317,7 +323,8 @@ asio::awaitable<ErrorClass> LoadGenerator::exchange(Connection& connection, cons
     written = 0;
   }
   if (!ec && written < request.size()) {
-    co_await asio::async_write(socket, asio::buffer(request.data() + written, request.size() - written),
+    co_await asio::async_write(socket,
+                               asio::buffer(request.data() + written, request.size() - written),
                                asio::redirect_error(asio::use_awaitable, ec));
   }
   if (ec) co_return classify(ec, connection.timed_out);
@@ -359,7 +366,8 @@ void LoadGenerator::finish(Connection& connection, std::size_t index, ErrorClass
   } else {
     ++failed_;
   }
-  if (error == ErrorClass::kNone && connection.keep_alive && !failed_over && connection.socket.is_open()) {
+  if (error == ErrorClass::kNone && connection.keep_alive && !failed_over &&
+      connection.socket.is_open()) {
     pool_.release_idle(connection);
   } else {
     pool_.release_closed(connection);

@@ -5,13 +5,12 @@
 #include <boost/asio/awaitable.hpp>
 // clang-format on
 
-#include <cstdint>
-#include <string>
-#include <vector>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "harness/common/clock.h"
 #include "harness/traffic/connection_pool.h"
@@ -46,7 +45,7 @@ class LoadGenerator {
   // Live counters for a progress line.
   [[nodiscard]] std::uint64_t sent() const { return sent_; }            // sending started
   [[nodiscard]] std::uint64_t completed() const { return completed_; }  // finished, ok()
-  [[nodiscard]] std::uint64_t failed() const { return failed_; }        // finished, !ok(): dropped too
+  [[nodiscard]] std::uint64_t failed() const { return failed_; }  // finished, !ok(): dropped too
   [[nodiscard]] std::uint64_t in_flight() const { return in_flight_; }
   // Why the last kOther connection failed (EMFILE, EADDRNOTAVAIL...), for the report; empty
   // when there was none.

@@ -41,7 +41,8 @@ constexpr const char* kHost = "127.0.0.1";
 
 std::string control_command(const std::filesystem::path& socket, const std::string& command) {
   asio::io_context io;
-  auto reply = asio::co_spawn(io, backend::control_request(socket, command, 2000ms), asio::use_future);
+  auto reply =
+      asio::co_spawn(io, backend::control_request(socket, command, 2000ms), asio::use_future);
   io.run();
   return reply.get();
 }
@@ -51,25 +52,33 @@ class Backend {
  public:
   explicit Backend(const TempDir& dir, const std::vector<std::string>& extra_args = {})
       : reservation_(kHost), control_(dir / "web1.ctl") {
-    std::vector<std::string> args = {"backend", "--name", "app/web1", "--listen",
+    std::vector<std::string> args = {"backend",
+                                     "--name",
+                                     "app/web1",
+                                     "--listen",
                                      std::string(kHost) + ":" + std::to_string(reservation_.port()),
-                                     "--control", control_.string()};
+                                     "--control",
+                                     control_.string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<LbchaosProcess>(args, dir.path());
-    const bool ready = test_support::eventually([&] {
-      if (process_->wait(0ms)) return true;
-      try {
-        return control("ping") == "pong";
-      } catch (const std::runtime_error&) {
-        return false;
-      }
-    }, kStartTimeout);
+    const bool ready = test_support::eventually(
+        [&] {
+          if (process_->wait(0ms)) return true;
+          try {
+            return control("ping") == "pong";
+          } catch (const std::runtime_error&) {
+            return false;
+          }
+        },
+        kStartTimeout);
     if (!ready || process_->wait(0ms)) {
       throw std::runtime_error("backend not ready within 10s:\n" + process_->output());
     }
   }
 
-  std::string control(const std::string& command) const { return control_command(control_, command); }
+  std::string control(const std::string& command) const {
+    return control_command(control_, command);
+  }
   [[nodiscard]] topology::Endpoint endpoint() const { return {kHost, reservation_.port()}; }
 
  private:
@@ -127,7 +136,8 @@ std::string describe(const RequestRecord& r) {
 class RawServer {
  public:
   RawServer(asio::io_context& io, bool close_after_response)
-      : acceptor_(io, {asio::ip::make_address(kHost), 0}), close_after_response_(close_after_response) {
+      : acceptor_(io, {asio::ip::make_address(kHost), 0}),
+        close_after_response_(close_after_response) {
     asio::co_spawn(io, accept_loop(), asio::detached);
   }
   [[nodiscard]] topology::Endpoint endpoint() const {
@@ -155,12 +165,14 @@ class RawServer {
     std::string input;
     boost::system::error_code ec;
     for (;;) {
-      const auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(input), "\r\n\r\n",
-                                                     asio::redirect_error(asio::use_awaitable, ec));
+      const auto n =
+          co_await asio::async_read_until(socket, asio::dynamic_buffer(input), "\r\n\r\n",
+                                          asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       input.erase(0, n);
       constexpr std::string_view kResponse = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-      co_await asio::async_write(socket, asio::buffer(kResponse), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(socket, asio::buffer(kResponse),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec || close_after_response_) co_return;
     }
   }
@@ -193,14 +205,16 @@ TEST_F(LoadGeneratorTest, OpenLoopRecordsEveryRequestAtTheTargetRate) {
     EXPECT_EQ(r.server, 0);
     EXPECT_EQ(r.instance, 0);
     EXPECT_GE(r.sent_ns, r.intended_ns);
-    EXPECT_GE(r.raw_latency_ns(), std::chrono::nanoseconds(5ms).count()) << "the backend's service time";
+    EXPECT_GE(r.raw_latency_ns(), std::chrono::nanoseconds(5ms).count())
+        << "the backend's service time";
     EXPECT_GE(r.latency_ns(), r.raw_latency_ns());
     if (i > 0) {
       EXPECT_GT(r.intended_ns, records[i - 1].intended_ns);
     }
     connections.insert(r.connection);
   }
-  const double span_s = static_cast<double>(records.back().intended_ns - records.front().intended_ns) / 1e9;
+  const double span_s =
+      static_cast<double>(records.back().intended_ns - records.front().intended_ns) / 1e9;
   const double achieved = static_cast<double>(records.size() - 1) / span_s;
   EXPECT_NEAR(achieved, 200.0, 200.0 * 0.03);
   EXPECT_LT(connections.size(), records.size() / 2) << "keep-alive connections are reused";
@@ -277,11 +291,16 @@ TEST_F(LoadGeneratorTest, SpreadsRequestsOverInstancesAndClientAddresses) {
   auto options = open_loop(400, 500ms, {lb0.endpoint(), lb1.endpoint()});
   options.clients = 16;
   LoadGenerator generator(io, options);
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await generator.run(mono_now());
-    lb0.stop();
-    lb1.stop();
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await generator.run(mono_now());
+        lb0.stop();
+        lb1.stop();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
   io.run();
   for (const auto* lb : {&lb0, &lb1}) {
     EXPECT_EQ(lb->clients().size(), 16u) << "every instance sees every client";
@@ -304,10 +323,15 @@ TEST_F(LoadGeneratorTest, ResendsOnceWhenAKeptAliveConnectionWasClosed) {
   auto options = open_loop(100, 500ms, {server.endpoint()});
   options.clients = 1;
   LoadGenerator generator(io, options);
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await generator.run(mono_now());
-    server.stop();
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await generator.run(mono_now());
+        server.stop();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
   io.run();
   ASSERT_EQ(generator.records().size(), 50u);
   for (const auto& r : generator.records()) EXPECT_TRUE(r.ok()) << describe(r);
@@ -332,11 +356,11 @@ TEST_F(LoadGeneratorTest, ClosedLoopKeepsEveryWorkerBusy) {
 
 TEST_F(LoadGeneratorTest, StopEndsTheRunEarly) {
   Backend backend(dir_);
-  const auto result = run(open_loop(100, 60s, {backend.endpoint()}),
-                          [](asio::io_context& io, LoadGenerator& generator) {
-                            auto timer = std::make_shared<asio::steady_timer>(io, 300ms);
-                            timer->async_wait([timer, &generator](auto) { generator.request_stop(); });
-                          });
+  const auto result = run(open_loop(100, 60s, {backend.endpoint()}), [](asio::io_context& io,
+                                                                        LoadGenerator& generator) {
+    auto timer = std::make_shared<asio::steady_timer>(io, 300ms);
+    timer->async_wait([timer, &generator](auto) { generator.request_stop(); });
+  });
   EXPECT_GT(result.records.size(), 0u);
   EXPECT_LT(result.records.size(), 6000u);
   for (const auto& r : result.records) EXPECT_TRUE(r.ok()) << describe(r);

@@ -115,8 +115,9 @@ TEST(HttpResponseParserTest, HeaderNamesAndTokensAreCaseInsensitive) {
 
 TEST(HttpResponseParserTest, ConnectionCloseAmongOtherTokens) {
   HttpResponseParser parser;
-  ASSERT_EQ(parser.feed("HTTP/1.1 200 OK\r\nConnection: upgrade, close\r\nContent-Length: 0\r\n\r\n"),
-            Result::kComplete);
+  ASSERT_EQ(
+      parser.feed("HTTP/1.1 200 OK\r\nConnection: upgrade, close\r\nContent-Length: 0\r\n\r\n"),
+      Result::kComplete);
   EXPECT_FALSE(parser.keep_alive());
 }
 
@@ -171,7 +172,8 @@ TEST(HttpResponseParserTest, SkipsInterimResponses) {
 
 TEST(HttpResponseParserTest, AbsentServerHeaderIsEmpty) {
   HttpResponseParser parser;
-  ASSERT_EQ(parser.feed("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\n\r\nbad"), Result::kComplete);
+  ASSERT_EQ(parser.feed("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\n\r\nbad"),
+            Result::kComplete);
   EXPECT_EQ(parser.status(), 502);
   EXPECT_EQ(parser.server(), "");
 }
@@ -211,7 +213,8 @@ TEST(HttpResponseParserTest, OversizedHeaderIsAnError) {
   EXPECT_EQ(parser.feed("HTTP/1.1 200 OK\r\nX-Big: "), Result::kIncomplete);
   const std::string chunk(4096, 'a');
   Result result = Result::kIncomplete;
-  for (std::size_t sent = 0; sent <= HttpResponseParser::kMaxHeaderBytes && result == Result::kIncomplete;
+  for (std::size_t sent = 0;
+       sent <= HttpResponseParser::kMaxHeaderBytes && result == Result::kIncomplete;
        sent += chunk.size()) {
     result = parser.feed(chunk);
   }
@@ -225,8 +228,10 @@ TEST(HttpResponseParserTest, DuplicateEqualContentLengthsAreAccepted) {
 
 TEST(HttpResponseParserTest, NonChunkedTransferCodingReadsUntilClose) {
   HttpResponseParser parser;
-  EXPECT_EQ(parser.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 2\r\n\r\nxx"),
-            Result::kIncomplete);
+  EXPECT_EQ(
+      parser.feed(
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 2\r\n\r\nxx"),
+      Result::kIncomplete);
   EXPECT_EQ(parser.finish(), Result::kComplete);
   EXPECT_FALSE(parser.keep_alive());
 }
