@@ -135,7 +135,10 @@ constexpr std::array<std::string_view, 11> kRandomActions{
     "kill", "terminate", "pause",  "restart", "drain", "maint",
     "health_down", "hang", "health_fail", "blackhole", "reset"};
 
-constexpr int kMaxAbsoluteWeight = 256;  // haproxy's limit for `set weight`
+// haproxy's limits for `set weight`: an absolute weight is 0..256; a percentage of the initial
+// weight may exceed 100% (the result is capped at 256), and haproxy clamps it at 25600%.
+constexpr int kMaxAbsoluteWeight = 256;
+constexpr int kMaxWeightPercent = 25600;
 
 enum class Threshold { kRatio, kDuration, kCount, kNone };
 
@@ -530,8 +533,8 @@ class ScenarioLoader {
     if (const auto crash = table.boolean("crash")) params.crash = *crash;
   }
 
-  // "50%" of the initial weight (0..100%, whole percents as haproxy parses them) or an absolute
-  // weight 0..256, as an integer or a string; kept in the form haproxy's `set weight` takes.
+  // "50%" of the initial weight (whole percents, as haproxy parses them) or an absolute weight
+  // 0..256, as an integer or a string; kept in the form haproxy's `set weight` takes.
   static std::string read_weight(const TableReader& table) {
     const toml::node& node = *table.find("weight");
     if (const auto* whole = node.as_integer()) {
@@ -546,9 +549,10 @@ class ScenarioLoader {
       const bool percent = digits.ends_with('%');
       if (percent) digits.remove_suffix(1);
       if (const auto value = parse_whole(digits)) {
-        if (percent && *value > 100) {
-          table.fail("weight", fmt::format("weight must be between 0% and 100% of the initial "
-                                           "weight, found {}",
+        if (percent && *value > kMaxWeightPercent) {
+          table.fail("weight", fmt::format("weight must be between 0% and {}% of the initial "
+                                           "weight (haproxy caps the result at {}), found {}",
+                                           kMaxWeightPercent, kMaxAbsoluteWeight,
                                            describe_node(node)));
         }
         if (!percent && *value > kMaxAbsoluteWeight) {

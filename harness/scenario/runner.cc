@@ -14,6 +14,7 @@
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
 #include "harness/faults/fault.h"
+#include "harness/faults/lb_faults.h"
 #include "harness/process/run_command.h"
 #include "harness/process/run_directory.h"
 #include "harness/scenario/random_schedule.h"
@@ -175,7 +176,11 @@ asio::awaitable<void> ScenarioRunner::State::bring_up() {
   co_await record_provenance();
   co_await deployment->launch();
   for (const auto& spec : planned_faults) {
-    faults.push_back(ScheduledFault{&spec, faults::make_fault(spec, *deployment), 0, false, false});
+    auto fault = faults::make_fault(spec, *deployment);
+    if (auto* recorder = dynamic_cast<faults::ReloadRecorder*>(fault.get())) {
+      recorder->record_reloads_in(result.recording.reloads);  // for reload_rejected
+    }
+    faults.push_back(ScheduledFault{&spec, std::move(fault), 0, false, false});
   }
 }
 

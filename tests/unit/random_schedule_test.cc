@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <iostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,7 +68,13 @@ TEST(RandomSchedule, DifferentSeedsGiveDifferentSchedules) {
 // compiler or a refactoring, or a recorded seed no longer replays its run.
 TEST(RandomSchedule, ScheduleOfASeedIsStable) {
   const auto drawn = summary(expand_random_faults(scenario_with({random_fault(2s)}, 12s), 7));
-  for (const auto& d : drawn) std::cout << "{" << d.at / 1ms << "ms, \"" << d.action << "\", \"" << d.target << "\", " << d.heal_after / 1ms << "ms},\n";
+  const std::vector<Drawn> expected{
+      {2000ms, "drain", "app/web2", 1373ms},
+      {3873ms, "kill", "app/web1", 1484ms},
+      {5857ms, "pause", "app/web3", 1363ms},
+      {7720ms, "kill", "app/web3", 1205ms},
+  };
+  EXPECT_EQ(drawn, expected);
 }
 
 TEST(RandomSchedule, EveryDrawnFaultHealsBeforeTheEndOfTraffic) {

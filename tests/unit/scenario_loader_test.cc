@@ -85,7 +85,7 @@ TEST(ScenarioLoader, LoadsEveryKeyOfTheFullExample) {
   EXPECT_EQ(e[0].during, Window::kSteady);
   EXPECT_THAT(e[0].at_least, Optional(::testing::DoubleEq(0.995)));
   EXPECT_EQ(e[0].at_most, std::nullopt);
-  EXPECT_EQ(e[0].where.line, 34);
+  EXPECT_EQ(e[0].where.line, 36);
 
   EXPECT_EQ(e[1].during, Window::kAll);
   EXPECT_THAT(e[1].at_least, Optional(::testing::DoubleEq(0.99)));
@@ -183,7 +183,7 @@ at_least = "100%"
 }
 
 // A scenario against topologies/valid_full.toml whose only fault is `fault` (the lines after
-// "[[fault]]"; the fault's table starts on line 5).
+// "[[fault]]", which is line 4).
 Scenario load_with_fault(const std::string& fault) {
   return parse_scenario(fmt::format(R"(name = "params"
 topology = "../topologies/valid_full.toml"
@@ -212,6 +212,13 @@ target = "app/web1"
 weight = "50%")")
                 .weight,
             "50%");
+  // Above 100% is allowed: haproxy caps the resulting weight at 256.
+  EXPECT_EQ(params(R"(at = "1s"
+action = "set_weight"
+target = "app/web1"
+weight = "200%")")
+                .weight,
+            "200%");
   EXPECT_EQ(params(R"(at = "1s"
 action = "set_weight"
 target = "app/web1"
@@ -341,7 +348,8 @@ max_duration = "4s")")
 }
 
 TEST(ScenarioLoader, RandomFaultCoversProbesOnItsTargetsOnly) {
-  const std::string random = R"(name = "random"
+  const auto load = [](std::string_view probe_target) {
+    return parse_scenario(fmt::format(R"(name = "random"
 topology = "../topologies/valid_full.toml"
 [[fault]]
 at = "2s"
@@ -352,12 +360,12 @@ targets = ["app/web1"]
 probe = "failover_time"
 target = "{}"
 at_most = "1s"
-)";
-  EXPECT_NO_THROW(
-      (void)parse_scenario(fmt::format(random, "app/web1"), kData / "scenarios/inline.toml"));
-  const InputError error = expect_input_error([&] {
-    (void)parse_scenario(fmt::format(random, "app/web2"), kData / "scenarios/inline.toml");
-  });
+)",
+                                      probe_target),
+                          kData / "scenarios/inline.toml");
+  };
+  EXPECT_NO_THROW((void)load("app/web1"));
+  const InputError error = expect_input_error([&] { (void)load("app/web2"); });
   EXPECT_THAT(error.what(), HasSubstr("none is scheduled (faults: random over app/web1)"));
 }
 
@@ -368,18 +376,21 @@ TEST(ScenarioLoader, FaultParameterErrorsSayWhatIsExpected) {
   };
   const std::vector<Case> cases{
       {"at = \"1s\"\naction = \"drain\"\ntarget = \"app/web1\"\ndelay = \"1s\"",
-       ":9:1: 'delay' is not a parameter of fault action 'drain' (it takes: at, action, target, "
+       ":8:1: 'delay' is not a parameter of fault action 'drain' (it takes: at, action, target, "
        "heal_after)"},
       {"at = \"1s\"\naction = \"slow\"\ntarget = \"app/web1\"\nratio = 0.5",
-       ":9:1: 'ratio' is not a parameter of fault action 'slow' (it takes: at, action, target, "
+       ":8:1: 'ratio' is not a parameter of fault action 'slow' (it takes: at, action, target, "
        "heal_after, delay)"},
       {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"",
-       ":5:1: missing required key 'weight' in [fault]: fault action set_weight needs it"},
+       ":4:1: missing required key 'weight' in [fault]: fault action set_weight needs it"},
       {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"heavy\"",
        "weight: expected a percentage of the initial weight like \"50%\" or an absolute weight "
        "from 0 to 256 like 10, found string \"heavy\""},
-      {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"12.5%\"",
+      {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"-5%\"",
        "weight: expected a percentage"},
+      {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"30000%\"",
+       "weight must be between 0% and 25600% of the initial weight (haproxy caps the result at "
+       "256), found string \"30000%\""},
       {"at = \"1s\"\naction = \"set_weight\"\ntarget = \"app/web1\"\nweight = \"257\"",
        "weight must be between 0 and 256, found string \"257\""},
       {"at = \"1s\"\naction = \"config_corrupt\"\ntarget = \"lb0\"\nmode = \"explode\"",
