@@ -43,7 +43,9 @@ boost::asio::awaitable<void> Deployment::prepare() {
   int index = 0;
   for (auto& spec : config_source_->server_nodes()) {
     auto node = std::make_unique<ServerNode>(std::move(spec), layout, ++index);
-    targets[node->key()] = node->endpoint();
+    auto proxy = std::make_unique<FaultProxy>(io_, node->key(), node->endpoint());
+    targets[node->key()] = proxy->endpoint();
+    proxies_.push_back(std::move(proxy));
     server_keys_.insert(node->key());
     nodes_.push_back(std::move(node));
   }
@@ -69,6 +71,7 @@ boost::asio::awaitable<void> Deployment::launch() {
   for (auto& node : nodes_) node->start(io_);
   co_await wait_nodes_listening(deadline);
   timings_.nodes_listening = mono_now() - started;
+  for (auto& proxy : proxies_) proxy->start();
 
   for (auto& instance : instances_) {
     instance->start(io_, haproxy_binary_, config_source_->working_dir());
@@ -143,6 +146,7 @@ boost::asio::awaitable<void> Deployment::shutdown() {
     if (instance->process() != nullptr) instance->process()->signal_group(SIGTERM);
   }
   for (auto& instance : instances_) co_await instance->stop(kHaproxyStopGrace);
+  for (auto& proxy : proxies_) proxy->close();
   for (auto& node : nodes_) {
     node->expect_exit();
     if (node->process() != nullptr) node->process()->signal_group(SIGTERM);
@@ -154,6 +158,13 @@ boost::asio::awaitable<void> Deployment::shutdown() {
 ServerNode* Deployment::find_node(std::string_view key) {
   for (auto& node : nodes_) {
     if (node->key() == key) return node.get();
+  }
+  return nullptr;
+}
+
+FaultProxy* Deployment::proxy_for(std::string_view server_key) {
+  for (auto& proxy : proxies_) {
+    if (proxy->name() == server_key) return proxy.get();
   }
   return nullptr;
 }
@@ -177,11 +188,13 @@ nlohmann::json Deployment::describe() const {
                          {"log", instance->log_file().string()}});
   }
   auto& nodes = out["nodes"] = nlohmann::json::array();
-  for (const auto& node : nodes_) {
+  for (std::size_t index = 0; index < nodes_.size(); ++index) {
+    const auto& node = nodes_[index];
     nlohmann::json entry{{"name", node->key()},
                          {"kind", node->is_builtin() ? "builtin" : "command"},
                          {"pid", node->pid()},
                          {"address", node->endpoint().to_string()},
+                         {"proxy_address", proxies_[index]->endpoint().to_string()},
                          {"log", node->log_file().string()}};
     if (node->is_builtin()) entry["control_socket"] = node->control_socket().string();
     nodes.push_back(std::move(entry));

@@ -14,6 +14,7 @@
 
 #include "harness/common/clock.h"
 #include "harness/deploy/config_source.h"
+#include "harness/deploy/fault_proxy.h"
 #include "harness/deploy/haproxy_instance.h"
 #include "harness/deploy/server_node.h"
 #include "harness/process/run_directory.h"
@@ -61,6 +62,8 @@ class Deployment {
   [[nodiscard]] std::vector<std::unique_ptr<ServerNode>>& nodes() { return nodes_; }
   [[nodiscard]] std::vector<std::unique_ptr<HaproxyInstance>>& instances() { return instances_; }
   [[nodiscard]] ServerNode* find_node(std::string_view key);
+  // The fault proxy between haproxy and server `server_key` ("app/web1"); nullptr if none.
+  [[nodiscard]] FaultProxy* proxy_for(std::string_view server_key);
   [[nodiscard]] const std::set<std::string>& server_keys() const { return server_keys_; }
   [[nodiscard]] const std::filesystem::path& haproxy_binary() const { return haproxy_binary_; }
   [[nodiscard]] const StartupTimings& startup_timings() const { return timings_; }
@@ -81,6 +84,7 @@ class Deployment {
   std::unique_ptr<ConfigSource> config_source_;
   std::filesystem::path haproxy_binary_;
   std::vector<std::unique_ptr<ServerNode>> nodes_;
+  std::vector<std::unique_ptr<FaultProxy>> proxies_;  // one per node: haproxy connects to these
   std::vector<std::unique_ptr<HaproxyInstance>> instances_;
   std::set<std::string> server_keys_;
   std::vector<std::string> warnings_;

@@ -147,6 +147,17 @@ asio::awaitable<void> ProxyConnection::read_loop(std::shared_ptr<ProxyConnection
       pipe.writer_wake.cancel();
       co_return;
     }
+    if (pipe.count == 0 && !has_toxics()) {
+      // Plain relay, the common case: write it from here, one hop fewer than via the writer.
+      co_await asio::async_write(pipe.to, asio::buffer(chunk.data.get(), n),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (aborted_) co_return;
+      if (ec) {
+        reset();
+        co_return;
+      }
+      continue;
+    }
     chunk.size = n;
     chunk.sent = 0;
     chunk.arrived = mono_now();

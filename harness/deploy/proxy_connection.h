@@ -41,7 +41,8 @@ class ConnectionHost {
 
 // One connection through the proxy: haproxy's socket ("client") and the server's. Each direction
 // is a pipe with a reader and a writer coroutine and a small ring of chunks between them, so a
-// delayed chunk does not stop reading and order is always kept. Buffers are allocated the first
+// delayed chunk does not stop reading and order is always kept. A connection no toxic affects
+// skips the ring: its readers write what they read themselves. Buffers are allocated the first
 // time a ring slot is used and reused for the connection's life.
 class ProxyConnection : public std::enable_shared_from_this<ProxyConnection> {
  public:
