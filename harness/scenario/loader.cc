@@ -47,6 +47,9 @@ constexpr std::array<std::string_view, 7> kBandwidthKeys{
     "at", "action", "target", "heal_after", "bandwidth", "direction", "toxicity"};
 constexpr std::array<std::string_view, 6> kProxyKeys{"at",         "action",    "target",
                                                      "heal_after", "direction", "toxicity"};
+constexpr std::array<std::string_view, 7> kSlowCloseKeys{"at",        "action",   "target",
+                                                         "heal_after", "delay",   "direction",
+                                                         "toxicity"};
 constexpr std::array<std::string_view, 8> kSliceKeys{
     "at", "action", "target", "heal_after", "slice_bytes", "latency", "direction", "toxicity"};
 constexpr std::array<std::string_view, 6> kErrorsKeys{"at",         "action", "target",
@@ -96,7 +99,7 @@ constexpr std::array<ActionInfo, 23> kActions{{
     {"bandwidth", kServer, kBandwidthKeys},
     {"reset", kServer, kProxyKeys},
     {"blackhole", kServer, kProxyKeys},
-    {"slow_close", kServer, kProxyKeys},
+    {"slow_close", kServer, kSlowCloseKeys},
     {"slice", kServer, kSliceKeys},
     {"errors", kServer, kErrorsKeys},
     {"slow", kServer, kSlowKeys},

@@ -48,7 +48,7 @@ struct FaultParams {
   // backend behaviour (built-in backend control socket):
   std::optional<double> ratio;       // errors: share of requests answered with `status`
   int status = 500;                  // errors
-  std::optional<Duration> delay;     // slow: added latency
+  std::optional<Duration> delay;     // slow: added latency; slow_close: how long a close waits
   std::optional<int> max_inflight;   // overload: new concurrency limit
   bool crash = false;                // overload: exit when overloaded
   // random: a seeded schedule (Jepsen's nemesis) drawn from these
