@@ -65,8 +65,8 @@ echo "| closed-loop req/s through haproxy (64 connections), every request record
 
 for rate in 2000 5000; do
   open=$("$lbchaos" load "$url/" --rate "$rate" --duration "${secs}s")
-  echo "| open loop at $rate req/s: achieved rate | $(json 'f"{d[\"achieved_rate\"]:.1f}"' <<< "$open") | target $rate | $(ratio "$(json 'd["achieved_rate"]' <<< "$open")" "$rate") | within 1% |"
-  echo "| open loop at $rate req/s: send-lag p99 | $(json 'f"{d[\"send_lag_ms\"][\"p99\"]:.3f} ms"' <<< "$open") | | | < 1 ms |"
+  echo "| open loop at $rate req/s: achieved rate | $(json '"%.1f" % d["achieved_rate"]' <<< "$open") | target $rate | $(ratio "$(json 'd["achieved_rate"]' <<< "$open")" "$rate") | within 1% |"
+  echo "| open loop at $rate req/s: send-lag p99 | $(json '"%.3f ms" % d["send_lag_ms"]["p99"]' <<< "$open") | | | < 1 ms |"
 done
 
 # The built-in backend and nginx, each alone, each straight to wrk.
