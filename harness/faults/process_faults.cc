@@ -61,9 +61,13 @@ boost::asio::awaitable<std::string> ProcessFault::inject() {
     case Kind::kRestart: {
       co_await node_.stop(kRestartGrace);
       const auto status = node_.process()->exit_status();
-      co_return fmt::format("stopped {} (pid {}, {}); {}", node_.key(), pid,
-                            status ? status->to_string() : "still running",
-                            co_await start_node_again(node_, io_));
+      const std::string stopped =
+          fmt::format("stopped {} (pid {}, {})", node_.key(), pid,
+                      status ? status->to_string() : std::string("still running"));
+      // Not inside the format call: GCC 12 mis-destroys the temporaries of a full-expression
+      // that holds a co_await (the restart aborted with munmap_chunk(): invalid pointer).
+      const std::string started = co_await start_node_again(node_, io_);
+      co_return fmt::format("{}; {}", stopped, started);
     }
   }
   co_return std::string();

@@ -18,7 +18,12 @@ namespace {
 namespace fs = std::filesystem;
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 4> kTopLevelKeys{"name", "haproxy", "backend", "frontend"};
+constexpr std::array<std::string_view, 5> kTopLevelKeys{"name", "haproxy", "backend", "frontend",
+                                                        "alerting"};
+constexpr std::array<std::string_view, 7> kAlertingKeys{
+    "engine", "rules", "scrape_interval", "alertmanager", "prometheus", "promtool", "alertmanager_binary"};
+constexpr std::array<std::string_view, 2> kAlertEngines{"embedded", "prometheus"};
+constexpr auto kMinScrapeInterval = std::chrono::milliseconds(250);
 constexpr std::array<std::string_view, 5> kHaproxyKeys{"instances", "config", "binary",
                                                        "ready_timeout", "maxconn"};
 constexpr std::array<std::string_view, 10> kBackendKeys{
@@ -88,6 +93,7 @@ class TopologyLoader {
       read_backend(backend);
     }
     read_frontends();
+    read_alerting();
     if (!user_config()) check_rendered_topology();
     return std::move(topology_);
   }
@@ -172,6 +178,55 @@ class TopologyLoader {
       settings.ready_timeout = *timeout;
     }
     if (const auto maxconn = table->integer_in("maxconn", 1)) settings.maxconn = *maxconn;
+  }
+
+  void read_alerting() {
+    AlertingSettings& alerting = topology_.alerting;
+    alerting.where = root_.position();
+    const auto table = root_.table("alerting", "[alerting]");
+    if (!table) return;
+    table->allow_only(kAlertingKeys);
+    alerting.where = table->position();
+    const bool prometheus = table->one_of("engine", kAlertEngines).value_or("embedded") == "prometheus";
+    alerting.engine = prometheus ? AlertingSettings::Engine::kPrometheus
+                                 : AlertingSettings::Engine::kEmbedded;
+    if (const auto rules = table->string_array("rules")) {
+      if (rules->empty()) table->fail("rules", "rules must name at least one rules file");
+      for (const auto& rule_file : *rules) {
+        const fs::path path = (directory_ / rule_file).lexically_normal();
+        std::error_code error;
+        if (!fs::is_regular_file(path, error)) {
+          table->fail("rules", fmt::format("rules file {} does not exist", path.string()));
+        }
+        alerting.rules.push_back(path);
+        alerting.rules_where.push_back(table->value_position("rules"));
+      }
+    } else if (prometheus) {
+      table->fail_here("engine = \"prometheus\" needs rules = [\"your-rules.yml\"] (Prometheus "
+                        "rule files; lbchaos ships alerts/haproxy.rules.yml)");
+    }
+    if (const auto interval = table->positive_duration("scrape_interval")) {
+      if (*interval < kMinScrapeInterval) {
+        table->fail("scrape_interval", "scrape_interval must be at least 250ms");
+      }
+      alerting.scrape_interval = *interval;
+    }
+    if (const auto alertmanager = table->boolean("alertmanager")) {
+      if (*alertmanager && !prometheus) {
+        table->fail("alertmanager", "alertmanager = true needs engine = \"prometheus\"");
+      }
+      alerting.alertmanager = *alertmanager;
+    }
+    const auto binary = [&](std::string_view key, std::string& into) {
+      if (auto value = table->string(key)) {
+        if (!prometheus) table->fail(key, fmt::format("{} needs engine = \"prometheus\"", key));
+        if (value->empty()) table->fail(key, fmt::format("{} must name an executable", key));
+        into = std::move(*value);
+      }
+    };
+    binary("prometheus", alerting.prometheus_binary);
+    binary("promtool", alerting.promtool_binary);
+    binary("alertmanager_binary", alerting.alertmanager_binary);
   }
 
   void read_backend(const TableReader& table) {

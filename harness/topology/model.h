@@ -87,10 +87,30 @@ struct HaproxySettings {
   SourcePosition where;
 };
 
+// How the team's alerts are evaluated during a run (the `alert` probe). The embedded engine
+// needs nothing but haproxy; the prometheus engine runs the team's PromQL rules in a real
+// Prometheus (and optionally Alertmanager) started as nodes of the run.
+struct AlertingSettings {
+  enum class Engine { kEmbedded, kPrometheus };
+
+  Engine engine = Engine::kEmbedded;
+  // Absolute paths. Embedded: TOML rule files; prometheus: Prometheus rule files (YAML).
+  // Empty: the default rules shipped with lbchaos (alerts/).
+  std::vector<std::filesystem::path> rules;
+  std::vector<SourcePosition> rules_where;  // where each rules entry was written
+  Duration scrape_interval = 1s;            // haproxy's exporter and the blackbox checks
+  bool alertmanager = false;                // prometheus engine: route alerts to a webhook
+  std::string prometheus_binary = "prometheus";
+  std::string promtool_binary = "promtool";
+  std::string alertmanager_binary = "prometheus-alertmanager";
+  SourcePosition where;
+};
+
 struct Topology {
   std::string name;
   std::filesystem::path file;  // absolute path of the topology file
   HaproxySettings haproxy;
+  AlertingSettings alerting;
   std::vector<Backend> backends;
   std::vector<Frontend> frontends;
 
