@@ -11,12 +11,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
+#include <iterator>
 
 #include "harness/common/errors.h"
 
@@ -26,8 +29,13 @@ namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using asio::ip::tcp;
+using boost::beast::string_view;  // Beast 1.74 speaks boost::string_view
+using boost::system::error_code;
 
 constexpr std::size_t kMaxRequestBytes = 64 * 1024;  // header + body; haproxy sends small GETs
+constexpr std::size_t kInitialBufferBytes = 4096;
+constexpr std::size_t kMaxReadBytes = 64 * 1024;  // per read, as Beast's http::async_read
+constexpr std::size_t kMaxCachedResponses = 64;
 constexpr std::string_view kServerHeader = "X-Lbchaos-Server";
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
@@ -43,40 +51,94 @@ void set_reuse_port(tcp::acceptor& acceptor) {
   }
 }
 
-// Beast 1.74 speaks boost::string_view.
-boost::beast::string_view to_beast(std::string_view s) { return {s.data(), s.size()}; }
-
-std::string_view path_of(boost::beast::string_view target) {
+std::string_view path_of(string_view target) {
   const std::string_view text(target.data(), target.size());
   return text.substr(0, text.find('?'));
 }
 
-template <class Response>
-void set_common_headers(Response& response, std::string_view server_name, bool keep_alive) {
-  response.set(to_beast(kServerHeader), to_beast(server_name));
-  response.set(http::field::content_type, "text/plain");
-  response.keep_alive(keep_alive);
+// Beast's request parser (same limits and framing as http::async_read into a
+// request<string_body>: 8 KiB of header, 1 MiB of body) keeping only what the answer depends
+// on. The body is read and discarded; nothing is allocated.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(std::string_view health_path) : health_path_(health_path) {
+    eager(true);  // parse the body along with the header, as http::async_read does
+  }
+
+  [[nodiscard]] bool head() const { return head_; }
+  [[nodiscard]] bool health() const { return health_; }
+  [[nodiscard]] unsigned version() const { return version_; }
+
+ private:
+  void on_request_impl(http::verb method, string_view /*method_string*/, string_view target,
+                       int version, error_code& /*ec*/) override {
+    head_ = method == http::verb::head;
+    health_ = path_of(target) == health_path_;
+    version_ = static_cast<unsigned>(version);
+  }
+  void on_response_impl(int /*code*/, string_view /*reason*/, int /*version*/,
+                        error_code& /*ec*/) override {}
+  void on_field_impl(http::field /*name*/, string_view /*name_string*/, string_view /*value*/,
+                     error_code& /*ec*/) override {}
+  void on_header_impl(error_code& /*ec*/) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& /*content_length*/,
+                         error_code& /*ec*/) override {}
+  std::size_t on_body_impl(string_view body, error_code& /*ec*/) override { return body.size(); }
+  void on_chunk_header_impl(std::uint64_t /*size*/, string_view /*extensions*/,
+                            error_code& /*ec*/) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t /*remain*/, string_view body,
+                                 error_code& /*ec*/) override {
+    return body.size();
+  }
+  void on_finish_impl(error_code& /*ec*/) override {}
+
+  std::string_view health_path_;
+  bool head_ = false;
+  bool health_ = false;
+  unsigned version_ = 11;
+};
+
+// The bytes Beast would serialize for a response with these header fields (in this order),
+// its keep_alive() applied and its payload prepared: HEAD gets the same header (Content-Length
+// included) without a body.
+void format_response(std::string& out, unsigned status, unsigned version, bool keep_alive,
+                     bool head, std::string_view server_name, std::string_view body) {
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  out.clear();
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "HTTP/{}.{} {} {}\r\n{}: {}\r\nContent-Type: text/plain\r\n", version / 10,
+                 version % 10, status, std::string_view(reason.data(), reason.size()),
+                 kServerHeader, server_name);
+  // HTTP/1.1 keeps connections alive unless told otherwise, HTTP/1.0 closes them unless told.
+  if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
+  fmt::format_to(it, "Content-Length: {}\r\n\r\n", body.size());
+  if (!head) out += body;
 }
 
-// HEAD gets the same header (Content-Length included) without a body.
-asio::awaitable<void> write_response(tcp::socket& socket,
-                                     const http::request<http::string_body>& request,
-                                     unsigned status, std::string_view server_name,
-                                     std::string_view body, boost::system::error_code& ec) {
-  const auto code = static_cast<http::status>(status);
-  const bool keep_alive = request.keep_alive();
-  if (request.method() == http::verb::head) {
-    http::response<http::empty_body> response(code, request.version());
-    set_common_headers(response, server_name, keep_alive);
-    response.content_length(body.size());
-    co_await http::async_write(socket, response, asio::redirect_error(asio::use_awaitable, ec));
-    co_return;
+// Reads until `parser` holds one complete request. Any error (end of stream, reset, not HTTP,
+// a limit exceeded) ends the connection: there is nothing to answer.
+asio::awaitable<void> read_request(tcp::socket& socket, boost::beast::flat_buffer& buffer,
+                                   RequestParser& parser, error_code& ec) {
+  for (;;) {
+    if (buffer.size() != 0) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (!ec && parser.is_done()) co_return;
+      if (ec && ec != http::error::need_more) co_return;
+      ec = {};
+      if (used != 0 && buffer.size() != 0) continue;
+    }
+    const std::size_t size = boost::beast::read_size(buffer, kMaxReadBytes);
+    if (size == 0) {
+      ec = http::error::buffer_overflow;
+      co_return;
+    }
+    const std::size_t n = co_await socket.async_read_some(
+        buffer.prepare(size), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    buffer.commit(n);
   }
-  http::response<http::string_body> response(code, request.version());
-  set_common_headers(response, server_name, keep_alive);
-  response.body() = body;
-  response.prepare_payload();
-  co_await http::async_write(socket, response, asio::redirect_error(asio::use_awaitable, ec));
 }
 
 }  // namespace
@@ -88,6 +150,7 @@ HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& listen, Servic
       name_(std::move(name)),
       health_path_(std::move(health_path)),
       body_(name_ + "\n") {
+  responses_.reserve(kMaxCachedResponses);  // never reallocated: views into it stay valid
   try {
     acceptor_.open(listen.protocol());
     set_cloexec(acceptor_.native_handle());
@@ -123,27 +186,56 @@ asio::awaitable<void> HttpServer::accept_loop() {
   }
 }
 
+std::string_view HttpServer::response_bytes(const ResponseKey& key, std::string& scratch) {
+  for (const CachedResponse& cached : responses_) {
+    if (cached.key == key) return cached.bytes;
+  }
+  std::string& out = responses_.size() < kMaxCachedResponses
+                         ? responses_.emplace_back(CachedResponse{key, {}}).bytes
+                         : scratch;
+  format_response(out, key.status, key.version, key.keep_alive, key.head, name_, key.body);
+  return out;
+}
+
 asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
   boost::beast::flat_buffer buffer(kMaxRequestBytes);
-  boost::system::error_code ec;
-  for (;;) {
-    http::request<http::string_body> request;
-    co_await http::async_read(socket, buffer, request, asio::redirect_error(asio::use_awaitable, ec));
+  buffer.reserve(kInitialBufferBytes);
+  std::string scratch;  // an answer that did not fit in the cache
+  error_code ec;
+  socket.non_blocking(true, ec);  // answers are sent at once when the socket has room
+  while (!ec) {
+    RequestParser request(health_path_);
+    co_await read_request(socket, buffer, request, ec);
     if (ec) break;  // closed by the client, reset, or not HTTP: nothing to answer
 
     // A hung backend behaves like a frozen process: it holds the connection and says nothing.
-    co_await model_.wait_while_hung();
+    if (model_.hung()) co_await model_.wait_while_hung();
     unsigned status = 0;
     std::string_view body = body_;
-    if (path_of(request.target()) == health_path_) {
+    if (request.health()) {
       status = model_.health_status();
-      body = status == kStatusOk ? "ok\n" : "unhealthy\n";
+      body = status == kStatusOk ? std::string_view("ok\n") : std::string_view("unhealthy\n");
+    } else if (const auto now = model_.try_serve_now()) {
+      status = *now;  // answered without waiting: the backend cannot have started hanging
     } else {
       status = co_await model_.serve();
-      co_await model_.wait_while_hung();  // hang applied while the request was in service
+      if (model_.hung()) co_await model_.wait_while_hung();  // hang applied while in service
     }
-    co_await write_response(socket, request, status, name_, body, ec);
-    if (ec || !request.keep_alive()) break;
+    const bool keep_alive = request.keep_alive();
+    const std::string_view bytes = response_bytes(
+        {.status = status, .version = request.version(), .keep_alive = keep_alive,
+         .head = request.head(), .body = body},
+        scratch);
+    std::size_t sent = socket.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      sent = 0;
+    }
+    if (!ec && sent < bytes.size()) {
+      co_await asio::async_write(socket, asio::buffer(bytes.data() + sent, bytes.size() - sent),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!keep_alive) break;
   }
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }

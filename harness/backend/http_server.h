@@ -8,6 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "harness/backend/service_model.h"
 
@@ -16,6 +18,12 @@
 // answers from ServiceModel::health_status() without service time or concurrency limit; every
 // other path goes through ServiceModel::serve(). A hung backend answers nothing, health included.
 // This is the only translation unit that includes Boost.Beast (see notes/cpp-style.md).
+//
+// The per-request path is kept free of allocations (it is benchmarked against nginx): Beast's
+// parser is used without a message object (nothing of the request is stored but its method,
+// version, health-path match and keep-alive), answers are byte strings formatted once per
+// (status, version, keep-alive, HEAD, body) and cached, and they are written with one
+// non-blocking send, falling back to an asynchronous write only when the socket is full.
 namespace lbchaos::backend {
 
 class HttpServer {
@@ -38,11 +46,28 @@ class HttpServer {
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
 
+  struct ResponseKey {
+    unsigned status;
+    unsigned version;
+    bool keep_alive;
+    bool head;
+    std::string_view body;
+    bool operator==(const ResponseKey&) const = default;
+  };
+  struct CachedResponse {
+    ResponseKey key;
+    std::string bytes;
+  };
+  // The answer's bytes: from the cache, or formatted into `scratch` once the cache is full
+  // (entries are never evicted, so a returned view stays valid across co_await).
+  std::string_view response_bytes(const ResponseKey& key, std::string& scratch);
+
   boost::asio::ip::tcp::acceptor acceptor_;
   ServiceModel& model_;
   std::string name_;
   std::string health_path_;
   std::string body_;  // "<name>\n"
+  std::vector<CachedResponse> responses_;
 };
 
 }  // namespace lbchaos::backend

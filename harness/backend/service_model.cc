@@ -67,10 +67,32 @@ asio::awaitable<void> ServiceModel::wait_while_hung() {
   }
 }
 
+bool ServiceModel::slot_free() const {
+  const auto max_inflight = static_cast<std::uint64_t>(state_.current.max_inflight);
+  return state_.counters.inflight < max_inflight && slot_queue_.empty();
+}
+
+unsigned ServiceModel::finish_request() {
+  auto& counters = state_.counters;
+  const bool failed = draw_error();
+  const unsigned status =
+      failed ? static_cast<unsigned>(state_.current.error_status) : kStatusOk;
+  ++counters.served;
+  if (status >= 500) ++counters.errors_served;
+  return status;
+}
+
+std::optional<unsigned> ServiceModel::try_serve_now() {
+  if (state_.current.service_time() > Duration::zero() || !slot_free()) return std::nullopt;
+  ++state_.counters.inflight;
+  const unsigned status = finish_request();
+  release_slot();
+  return status;
+}
+
 asio::awaitable<unsigned> ServiceModel::serve() {
   auto& counters = state_.counters;
-  const auto max_inflight = static_cast<std::uint64_t>(state_.current.max_inflight);
-  if (counters.inflight < max_inflight && slot_queue_.empty()) {
+  if (slot_free()) {
     ++counters.inflight;
   } else {
     switch (state_.current.overload) {
@@ -93,12 +115,7 @@ asio::awaitable<unsigned> ServiceModel::serve() {
     asio::steady_timer timer(co_await asio::this_coro::executor, service_time);
     co_await timer.async_wait(asio::use_awaitable);
   }
-  const bool failed = draw_error();
-  const unsigned status =
-      failed ? static_cast<unsigned>(state_.current.error_status) : kStatusOk;
-  ++counters.served;
-  if (status >= 500) ++counters.errors_served;
-  co_return status;
+  co_return finish_request();
 }
 
 unsigned ServiceModel::health_status() const {

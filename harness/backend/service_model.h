@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <optional>
 #include <random>
 
 #include "harness/backend/behaviour.h"
@@ -38,9 +39,18 @@ class ServiceModel {
   // Completes at once unless the backend hangs; then when `set hang off` is applied.
   boost::asio::awaitable<void> wait_while_hung();
 
+  // True while wait_while_hung() would wait: callers on the hot path test this first and
+  // skip the coroutine (a coroutine frame per request) when the backend does not hang.
+  [[nodiscard]] bool hung() const { return state_.current.hang && !stopped_; }
+
   // One normal (non-health) request: admission, service time, outcome. Returns the status to
   // answer with and counts it.
   boost::asio::awaitable<unsigned> serve();
+
+  // serve() without a coroutine, for the common case where it would not wait: a slot is free,
+  // nothing is queued and the service time is zero. Returns the status (counted, exactly as
+  // serve() would), or nullopt with nothing changed: then co_await serve().
+  [[nodiscard]] std::optional<unsigned> try_serve_now();
 
   // The answer /health gets now (hang is the caller's business: wait_while_hung first).
   [[nodiscard]] unsigned health_status() const;
@@ -60,6 +70,8 @@ class ServiceModel {
   class Registration;
   class SlotGuard;
 
+  [[nodiscard]] bool slot_free() const;
+  [[nodiscard]] unsigned finish_request();  // outcome of a request in service, counted
   boost::asio::awaitable<void> wait_for_slot();
   void release_slot();
   void admit_queued();

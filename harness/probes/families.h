@@ -31,4 +31,8 @@ using topology::Topology;
 // mttr_probe.cc
 [[nodiscard]] ProbeResult mttr(const Expectation& e, const RunRecording& run);
 
+// alert_probe.cc: over the alert engine's events (fires_within, resolves_within, silent,
+// delivered_within).
+[[nodiscard]] ProbeResult alert(const Expectation& e, const RunRecording& run);
+
 }  // namespace lbchaos::probes

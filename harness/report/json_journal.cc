@@ -80,6 +80,23 @@ json scenario_json(const scenario::ScenarioResult& r) {
     events.push_back({{"at_s", relative(e.at_ns)}, {"instance", e.instance},
                       {"server", e.server}, {"state", e.state}, {"reason", e.reason}});
   }
+  json reloads = json::array();
+  for (const auto& e : rec.reloads) {
+    reloads.push_back({{"at_s", relative(e.at_ns)}, {"instance", e.instance},
+                       {"accepted", e.accepted}, {"old_worker_kept", e.old_worker_kept},
+                       {"detail", e.detail}});
+  }
+  json alert_events = json::array();
+  for (const auto& e : rec.alerts.events) {
+    alert_events.push_back({{"at_s", relative(e.at_ns)}, {"rule", e.rule}, {"labels", e.labels},
+                            {"state", std::string(alerting::to_string(e.state))},
+                            {"summary", e.summary}});
+  }
+  json deliveries = json::array();
+  for (const auto& d : rec.alerts.deliveries) {
+    deliveries.push_back({{"at_s", relative(d.at_ns)}, {"rule", d.rule}, {"labels", d.labels},
+                          {"status", d.status}});
+  }
   json probes = json::array();
   for (const auto& p : r.probes) {
     probes.push_back({{"probe", p.probe}, {"target", p.target}, {"window", p.window},
@@ -99,6 +116,11 @@ json scenario_json(const scenario::ScenarioResult& r) {
            {"requests", rec.records.size()},
            {"fault_events", faults},
            {"haproxy_events", events},
+           {"reload_events", reloads},
+           {"alerts", {{"engine", rec.alerts.engine.empty() ? json(nullptr) : json(rec.alerts.engine)},
+                       {"rules", rec.alerts.rules},
+                       {"events", alert_events},
+                       {"deliveries", deliveries}}},
            {"probes", probes}};
   if (r.outcome == scenario::ScenarioResult::Outcome::kError) out["error"] = r.error;
   if (!rec.records.empty()) out["timeline"] = scenario::Timeline::build(rec).to_json();

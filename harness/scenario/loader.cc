@@ -60,8 +60,12 @@ constexpr std::array<std::string_view, 6> kOverloadKeys{"at",         "action", 
                                                         "heal_after", "max_inflight", "crash"};
 constexpr std::array<std::string_view, 7> kRandomKeys{
     "at", "action", "actions", "targets", "min_gap", "min_duration", "max_duration"};
-constexpr std::array<std::string_view, 7> kExpectKeys{
-    "probe", "during", "target", "at_least", "at_most", "percentile", "min_samples"};
+constexpr std::array<std::string_view, 13> kExpectKeys{
+    "probe",  "during",       "target",          "at_least", "at_most",
+    "percentile", "min_samples", "rule",         "labels",   "fires_within",
+    "resolves_within", "silent", "delivered_within"};
+constexpr std::array<std::string_view, 4> kAlertCheckKeys{"fires_within", "resolves_within",
+                                                          "silent", "delivered_within"};
 constexpr std::array<std::string_view, 4> kWindows{"all", "steady", "fault", "recovery"};
 constexpr std::array<double, 4> kPercentiles{50, 90, 99, 99.9};
 
@@ -150,7 +154,6 @@ struct ProbeInfo {
   Threshold threshold = Threshold::kNone;
   unsigned targets = 0;  // 0: the probe takes no target
   bool target_required = false;
-  bool at_most_only = false;
   // The probe measures from a fault: one on its target, or of `fault_action` when set.
   bool needs_fault = false;
   std::string_view fault_action = {};
@@ -178,8 +181,7 @@ constexpr std::array<ProbeInfo, 10> kProbes{{
      .needs_fault = true},
     {.name = "distribution",
      .threshold = Threshold::kRatio,
-     .targets = kBackend,
-     .at_most_only = true},
+     .targets = kBackend},
     {.name = "reload_rejected",
      .threshold = Threshold::kNone,
      .needs_fault = true,
@@ -189,7 +191,7 @@ constexpr std::array<ProbeInfo, 10> kProbes{{
      .targets = kInstance,
      .needs_fault = true,
      .fault_action = "lb_kill"},
-    {.name = "alert", .threshold = Threshold::kNone},
+    {.name = "alert", .threshold = Threshold::kNone, .targets = kServer | kInstance},
 }};
 
 template <typename Info, std::size_t N>
@@ -663,10 +665,6 @@ class ScenarioLoader {
     if (!table.has("probe")) table.fail_here("missing required key 'probe' in [expect]");
     expectation.probe = *table.one_of("probe", kProbeNames);
     const ProbeInfo& probe = info_of(kProbes, expectation.probe);
-    if (probe.name == "alert") {
-      table.fail("probe", "probe alert needs alert rules (fires_within, resolves_within, "
-                          "silent), which this version cannot load yet");
-    }
     if (const auto during = table.one_of("during", kWindows)) {
       expectation.during = *parse_window(*during);
       const bool needs_fault =
@@ -699,7 +697,77 @@ class ScenarioLoader {
                                                    probe.name));
     }
     if (const auto n = table.integer_in("min_samples", 1)) expectation.min_samples = *n;
+    if (probe.name == "alert") {
+      read_alert_check(table, expectation);
+    } else {
+      for (const std::string_view key : {"rule", "labels", "fires_within", "resolves_within",
+                                         "silent", "delivered_within"}) {
+        if (table.has(key)) {
+          table.fail_at_key(key, fmt::format("'{}' only applies to probe alert, not {}", key,
+                                             probe.name));
+        }
+      }
+    }
     return expectation;
+  }
+
+  // probe = "alert": exactly one of fires_within / resolves_within / delivered_within (a
+  // duration from the fault) or silent = true; `rule` names the alert (optional for silent).
+  void read_alert_check(const TableReader& table, Expectation& expectation) const {
+    using Kind = AlertCheck::Kind;
+    std::vector<std::string_view> given;
+    for (const auto key : table.keys()) {
+      if (contains(kAlertCheckKeys, key)) given.push_back(key);
+    }
+    if (given.empty()) {
+      table.fail_here("probe alert needs one of fires_within, resolves_within, "
+                      "delivered_within (a duration) or silent = true");
+    }
+    if (given.size() > 1) {
+      table.fail_at_key(given[1], fmt::format("set one of {} and {} per [[expect]], not both",
+                                              given[0], given[1]));
+    }
+    AlertCheck check;
+    const std::string_view key = given[0];
+    if (key == "silent") {
+      if (!*table.boolean("silent")) {
+        table.fail("silent", "silent = false checks nothing: remove it, or use fires_within");
+      }
+      check.kind = Kind::kSilent;
+    } else {
+      check.kind = key == "fires_within"      ? Kind::kFiresWithin
+                   : key == "resolves_within" ? Kind::kResolvesWithin
+                                              : Kind::kDeliveredWithin;
+      check.within = *table.positive_duration(key);
+      if (scenario_.faults.empty() && check.kind == Kind::kResolvesWithin) {
+        table.fail_at_key(key, "resolves_within is measured from a fault's heal, but the "
+                               "scenario has no [[fault]]");
+      }
+      if (!expectation.target.empty()) {
+        check_measured_fault(table, info_of(kProbes, "alert"), expectation);
+      }
+      if (check.kind == Kind::kDeliveredWithin && !scenario_.topology.alerting.alertmanager) {
+        table.fail_at_key(key, "delivered_within needs Alertmanager: [alerting] engine = "
+                               "\"prometheus\" and alertmanager = true in the topology");
+      }
+    }
+    if (auto rule = table.string("rule")) {
+      if (rule->empty()) table.fail("rule", "rule must name an alert (its alertname)");
+      check.rule = std::move(*rule);
+    } else if (check.kind != Kind::kSilent) {
+      table.fail_here(fmt::format("probe alert with {} needs rule = \"<alertname>\"", key));
+    }
+    if (const auto labels = table.table("labels", "[expect.labels]")) {
+      for (const auto label : labels->keys()) {
+        check.labels[std::string(label)] = labels->required_string(label);
+      }
+    }
+    if (table.has("during") && check.kind != Kind::kSilent) {
+      table.fail_at_key("during", fmt::format("'during' applies to silent; {} is measured from "
+                                              "the fault",
+                                              key));
+    }
+    expectation.alert = std::move(check);
   }
 
   void read_probe_target(const TableReader& table, const ProbeInfo& probe,
@@ -771,12 +839,6 @@ class ScenarioLoader {
       }
       return;
     }
-    if (probe.at_most_only && has_least) {
-      table.fail_at_key("at_least",
-                        fmt::format("probe {} takes at_most (the largest deviation of any "
-                                    "server's share from its expected share), not at_least",
-                                    probe.name));
-    }
     if (has_least && has_most) {
       const auto least = table.key_position("at_least");
       const auto most = table.key_position("at_most");
@@ -787,10 +849,7 @@ class ScenarioLoader {
                                "for a range)");
     }
     if (!has_least && !has_most) {
-      table.fail_here(probe.at_most_only
-                          ? fmt::format("probe {} needs a threshold: at_most", probe.name)
-                          : fmt::format("probe {} needs a threshold: at_least or at_most",
-                                        probe.name));
+      table.fail_here(fmt::format("probe {} needs a threshold: at_least or at_most", probe.name));
     }
     const std::string_view key = has_least ? "at_least" : "at_most";
     const double value = read_threshold(table, key, probe);
@@ -804,7 +863,7 @@ class ScenarioLoader {
       case Threshold::kRatio: {
         const auto* text = node.as_string();
         if (!node.is_number() && !(text != nullptr && text->get().ends_with('%'))) {
-          const bool deviation = probe.at_most_only;
+          const bool deviation = probe.name == "distribution";
           table.fail(key, fmt::format("{} thresholds are ratios like \"{}\" or {}, found {}",
                                       probe.name, deviation ? "5%" : "99.5%",
                                       deviation ? "0.05" : "0.995", describe_node(node)));

@@ -9,6 +9,7 @@
 
 #include "harness/common/duration.h"
 #include "harness/common/errors.h"
+#include "harness/observe/metric_sample.h"
 #include "harness/topology/model.h"
 
 // A scenario file (DESIGN.md "Scenario"): traffic + a schedule of faults + expectations against
@@ -76,6 +77,20 @@ enum class Window {
   kRecovery,  // from the last heal to the end
 };
 
+// What an `alert` expectation demands of one rule (or, for kSilent without a rule, of every rule).
+struct AlertCheck {
+  enum class Kind {
+    kFiresWithin,      // fault injected -> the rule firing
+    kResolvesWithin,   // fault healed -> no instance of the rule firing any more
+    kSilent,           // no instance firing at any time in the window (the false-positive check)
+    kDeliveredWithin,  // fault injected -> Alertmanager's notification at the harness webhook
+  };
+  Kind kind = Kind::kSilent;
+  std::string rule;          // alertname; empty only for kSilent (= any rule)
+  observe::Labels labels;    // an alert instance counts only if it carries all of these
+  Duration within = 0s;      // the bound, for every kind but kSilent
+};
+
 struct Expectation {
   std::string probe;                  // availability, latency, error_count, failover_time, ...
   Window during = Window::kAll;
@@ -84,6 +99,7 @@ struct Expectation {
   std::optional<double> at_most;
   double percentile = 99;             // latency: 50, 90, 99, 99.9
   int min_samples = 100;              // distribution: below this, the probe cannot judge
+  std::optional<AlertCheck> alert;    // probe alert only
   SourcePosition where;
 };
 

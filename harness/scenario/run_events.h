@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/alerting/alert_events.h"
 #include "harness/traffic/request_record.h"
 
 // Everything a scenario run recorded, on one monotonic clock (ns): what probes evaluate and
@@ -48,6 +49,7 @@ struct RunRecording {
   std::vector<FaultEvent> faults;
   std::vector<HaproxyEvent> haproxy_events;
   std::vector<ReloadEvent> reloads;
+  alerting::AlertRecording alerts;    // alert state changes and webhook deliveries
 };
 
 }  // namespace lbchaos::scenario

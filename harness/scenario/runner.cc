@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "harness/alerting/alert_engine.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
@@ -59,6 +60,7 @@ struct ScenarioRunner::State {
   std::optional<process::RunDirectory> run_dir;
   std::unique_ptr<deploy::Deployment> deployment;
   std::unique_ptr<traffic::LoadGenerator> generator;
+  std::unique_ptr<alerting::AlertEngine> alerts;
   std::vector<FaultSpec> planned_faults;  // scenario.faults with every `random` fault drawn
   std::vector<ScheduledFault> faults;
   asio::steady_timer schedule_timer;
@@ -76,6 +78,8 @@ struct ScenarioRunner::State {
   asio::awaitable<void> heal(ScheduledFault& fault);
   asio::awaitable<void> heal_everything();
   asio::awaitable<void> record_provenance();
+  asio::awaitable<void> record_fault_configs();
+  asio::awaitable<void> stop_alerting();
   void collect_haproxy_events();
   void evaluate();
 };
@@ -139,9 +143,11 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
   interrupted = interrupted || s.stop_requested;
 
   co_await s.heal_everything();
+  co_await s.stop_alerting();
   if (s.deployment) {
     co_await s.deployment->shutdown();
     s.collect_haproxy_events();
+    co_await s.record_fault_configs();
   }
   if (s.generator) {
     s.result.recording.records = s.generator->records();
@@ -173,8 +179,11 @@ asio::awaitable<void> ScenarioRunner::State::bring_up() {
   run_dir->keep(options.keep);
   deployment = std::make_unique<deploy::Deployment>(io, scenario.topology, *run_dir);
   co_await deployment->prepare();
+  alerts = alerting::make_alert_engine(*deployment);
+  co_await alerts->prepare();
   co_await record_provenance();
   co_await deployment->launch();
+  co_await alerts->start();
   for (const auto& spec : planned_faults) {
     auto fault = faults::make_fault(spec, *deployment);
     if (auto* recorder = dynamic_cast<faults::ReloadRecorder*>(fault.get())) {
@@ -309,6 +318,41 @@ asio::awaitable<void> ScenarioRunner::State::record_provenance() {
   std::istringstream lines(sums.output);
   std::string hash, path;
   while (lines >> hash >> path) result.config_sha256[path] = hash;
+}
+
+asio::awaitable<void> ScenarioRunner::State::stop_alerting() {
+  if (!alerts) co_return;
+  try {
+    co_await alerts->stop();
+  } catch (const std::exception& e) {
+    spdlog::error("stopping the alert engine failed: {}", e.what());
+  }
+  result.recording.alerts = alerts->recording();
+}
+
+// The configs faults wrote (config_corrupt's corrupted copy) join the provenance, so the
+// journal says exactly which bytes were loaded.
+asio::awaitable<void> ScenarioRunner::State::record_fault_configs() {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(run_dir->path(), ec)) {
+    const auto path = entry.path().string();
+    if (entry.is_regular_file() && entry.path().extension() == ".cfg" &&
+        !result.config_sha256.contains(path)) {
+      files.push_back(path);
+    }
+  }
+  if (files.empty()) co_return;
+  const auto dir = run_dir->path();
+  try {
+    auto sums = co_await process::run_to_completion(process::find_executable("sha256sum"), files,
+                                                    dir, dir / "sha256-faults.txt", 10s);
+    std::istringstream lines(sums.output);
+    std::string hash, path;
+    while (lines >> hash >> path) result.config_sha256[path] = hash;
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot record the sha256 of fault configs: {}", e.what());
+  }
 }
 
 void ScenarioRunner::State::collect_haproxy_events() {

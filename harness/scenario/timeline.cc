@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 #include "harness/traffic/histogram.h"
@@ -57,6 +58,38 @@ std::string OutcomeCounts::describe_failures() const {
   return out.empty() ? "none" : out;
 }
 
+namespace {
+
+// "HaproxyServerDown{proxy=app,server=web1}": an alert instance as the timeline names it.
+std::string alert_instance(const alerting::AlertEvent& event) {
+  std::string labels;
+  for (const auto& [name, value] : event.labels) {
+    labels += fmt::format("{}{}={}", labels.empty() ? "" : ",", name, value);
+  }
+  return labels.empty() ? event.rule : fmt::format("{}{{{}}}", event.rule, labels);
+}
+
+// Replays the alert events (ordered by time) into each bucket's set of firing instances.
+void add_alerts_firing(const RunRecording& run, std::vector<TimelineBucket>& buckets,
+                       std::int64_t start_ns, std::int64_t bucket_ns) {
+  std::set<std::string> firing;
+  std::size_t next = 0;
+  const auto& events = run.alerts.events;
+  for (auto& bucket : buckets) {
+    const std::int64_t end = start_ns + bucket.offset_ns + bucket_ns;
+    for (; next < events.size() && events[next].at_ns < end; ++next) {
+      if (events[next].state == alerting::AlertState::kFiring) {
+        firing.insert(alert_instance(events[next]));
+      } else {
+        firing.erase(alert_instance(events[next]));
+      }
+    }
+    bucket.alerts_firing.assign(firing.begin(), firing.end());
+  }
+}
+
+}  // namespace
+
 Timeline Timeline::build(const RunRecording& run, std::int64_t bucket_ns) {
   if (bucket_ns <= 0) throw std::invalid_argument("timeline bucket width must be positive");
   Timeline t;
@@ -88,6 +121,7 @@ Timeline Timeline::build(const RunRecording& run, std::int64_t bucket_ns) {
     t.buckets_[i].p50_ns = traffic::exact_percentile(latencies[i], 50);
     t.buckets_[i].p99_ns = traffic::exact_percentile(latencies[i], 99);
   }
+  add_alerts_firing(run, t.buckets_, run.traffic_start_ns, bucket_ns);
   return t;
 }
 
@@ -102,7 +136,8 @@ nlohmann::json Timeline::to_json() const {
                        {"errors", b.outcomes.errors_json()},
                        {"p50_s", seconds_or_null(b.p50_ns)},
                        {"p99_s", seconds_or_null(b.p99_ns)},
-                       {"servers", std::move(servers)}});
+                       {"servers", std::move(servers)},
+                       {"alerts_firing", b.alerts_firing}});
   }
   return {{"bucket_s", static_cast<double>(bucket_ns_) / 1e9},
           {"servers", servers_},

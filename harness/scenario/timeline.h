@@ -46,6 +46,7 @@ struct TimelineBucket {
   std::optional<std::int64_t> p50_ns;
   std::optional<std::int64_t> p99_ns;
   std::vector<std::int64_t> per_server;  // responses (any status) per ServerTable id
+  std::vector<std::string> alerts_firing; // alert instances firing at the bucket's end
 
   // Requests due in the bucket: ok + every error class.
   [[nodiscard]] std::int64_t sent() const { return outcomes.total(); }
@@ -65,7 +66,7 @@ class Timeline {
 
   // {"bucket_s": 0.1, "servers": [...], "records_outside": 0, "buckets": [{"t_s": 0.0,
   //  "sent": 40, "ok": 39, "errors": {...}, "p50_s": 0.0021, "p99_s": 0.0043,
-  //  "servers": {"app/web1": 13, ...}}, ...]}; t_s is from traffic start, p50_s/p99_s are null
+  //  "servers": {"app/web1": 13, ...}, "alerts_firing": ["HaproxyServerDown{...}"]}, ...]}; t_s is from traffic start, p50_s/p99_s are null
   // when nothing succeeded in the bucket.
   [[nodiscard]] nlohmann::json to_json() const;
 

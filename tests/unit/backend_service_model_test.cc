@@ -177,6 +177,44 @@ TEST_F(BackendServiceModelTest, HungRequestsWaitUntilHangIsTurnedOff) {
   EXPECT_FALSE(hang_was_on_when_released);
 }
 
+TEST_F(BackendServiceModelTest, TryServeNowAnswersOnlyWhenNothingWouldWait) {
+  configure(1, OverloadBehaviour::kReject, 0ms);
+  EXPECT_EQ(model_.try_serve_now(), kStatusOk);
+  EXPECT_EQ(state_.counters.served, 1u);
+  EXPECT_EQ(state_.counters.inflight, 0u) << "the slot is released at once";
+
+  apply("set latency 5ms");
+  EXPECT_EQ(model_.try_serve_now(), std::nullopt) << "a service time means waiting";
+  apply("set latency 0ms");
+
+  state_.counters.inflight = 1;  // the only slot is taken
+  EXPECT_EQ(model_.try_serve_now(), std::nullopt) << "no free slot: serve() decides";
+  EXPECT_EQ(state_.counters.served, 1u) << "and nothing is counted";
+  EXPECT_EQ(state_.counters.rejected, 0u);
+  EXPECT_EQ(state_.counters.inflight, 1u);
+}
+
+TEST_F(BackendServiceModelTest, TryServeNowDrawsErrorsLikeServe) {
+  const auto draw = [](bool at_once) {
+    BackendState state = make_backend_state("app/web1", {});
+    state.current.error_ratio = 0.5;
+    ServiceModel model(state, 7, {});
+    asio::io_context io;
+    std::vector<unsigned> statuses;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      for (int i = 0; i < 64; ++i) {
+        const auto now = at_once ? model.try_serve_now() : std::nullopt;
+        statuses.push_back(now ? *now : co_await model.serve());
+      }
+    }, asio::detached);
+    io.run();
+    EXPECT_EQ(state.counters.served, 64u);
+    EXPECT_EQ(state.counters.inflight, 0u);
+    return statuses;
+  };
+  EXPECT_EQ(draw(true), draw(false));
+}
+
 TEST_F(BackendServiceModelTest, HealthFollowsHealthFail) {
   configure(1, OverloadBehaviour::kQueue);
   EXPECT_EQ(model_.health_status(), kStatusOk);

@@ -715,12 +715,6 @@ TEST(MttrProbe, NoLbKillIsAnError) {
 
 // ---- dispatch and thresholds --------------------------------------------------------------
 
-TEST(ProbeDispatch, AlertIsNotImplementedYet) {
-  const auto run = RunBuilder().steady(0, 10, 100, kWebs).build();
-  expect_error(run_probe(expect("alert", at_most(1.0)), run),
-               "alert probes arrive with the alerting issue");
-}
-
 TEST(ProbeDispatch, UnknownProbeIsAnError) {
   const auto run = RunBuilder().steady(0, 10, 100, kWebs).build();
   expect_error(run_probe(expect("throughput", at_least(1.0)), run), "unknown probe 'throughput'");
