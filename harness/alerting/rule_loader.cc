@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <array>
 #include <map>
 #include <optional>
@@ -332,6 +335,30 @@ std::vector<Rule> load_rules_file(const std::filesystem::path& path) {
 std::vector<Rule> load_rules_text(std::string_view text, std::string file_name) {
   const topology::TomlFile toml = topology::parse_toml(text, std::move(file_name));
   return RulesLoader(toml).load();
+}
+
+}  // namespace lbchaos::alerting
+
+namespace lbchaos::alerting {
+
+bool looks_like_rules_file(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return false;
+  std::ifstream in(path, std::ios::binary);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (!in && !in.eof()) return false;
+  try {
+    return topology::parse_toml(text, path.string()).root.contains("rule");
+  } catch (const InputError&) {
+    // A rules file with a syntax error is still a rules file: say what is wrong in it.
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const auto start = line.find_first_not_of(" \t");
+      if (start != std::string::npos && line.compare(start, 8, "[[rule]]") == 0) return true;
+    }
+    return false;
+  }
 }
 
 }  // namespace lbchaos::alerting

@@ -30,6 +30,9 @@
 namespace lbchaos::alerting {
 
 [[nodiscard]] std::vector<Rule> load_rules_file(const std::filesystem::path& path);
+// True for a TOML file whose top level holds `rule` (so a folder of topologies, scenarios and
+// rules can be checked file by file). Unreadable or non-TOML files are not rules files.
+[[nodiscard]] bool looks_like_rules_file(const std::filesystem::path& path);
 // `file_name` is the name errors use.
 [[nodiscard]] std::vector<Rule> load_rules_text(std::string_view text, std::string file_name);
 

@@ -1,4 +1,5 @@
-// `lbchaos check PATH...`: parse, render, `haproxy -c` the result. Nothing is started.
+// `lbchaos check PATH...`: parse, render, `haproxy -c` the result, check the alert rules.
+// Nothing is started.
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -8,6 +9,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "harness/alerting/alert_engine.h"
+#include "harness/alerting/rule_loader.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/input_paths.h"
 #include "harness/cli/logging.h"
@@ -24,9 +27,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// 0 when haproxy accepts the file's config, else the exit code for what went wrong.
+// 0 when haproxy accepts the file's config (and the alert engine its rules), else the exit
+// code for what went wrong. An embedded rules file ([[rule]] tables) is checked on its own.
 int check_one(const fs::path& file) {
   try {
+    if (alerting::looks_like_rules_file(file)) {
+      const auto rules = alerting::load_rules_file(file);
+      fmt::print("ok    {} ({} alert rules)\n", file.string(), rules.size());
+      return kExitOk;
+    }
     // A scenario is checked through the topology it runs against.
     auto topology = scenario::looks_like_scenario(file) ? scenario::load_scenario(file).topology
                                                         : topology::load_topology(file);
@@ -37,6 +46,8 @@ int check_one(const fs::path& file) {
     auto prepare_only = [&]() -> boost::asio::awaitable<void> {
       try {
         co_await deployment.prepare();
+        // Rules files: TOML read strictly, PromQL through `promtool check rules`.
+        co_await alerting::make_alert_engine(deployment)->prepare();
       } catch (...) {
         failure = std::current_exception();
       }

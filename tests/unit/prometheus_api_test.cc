@@ -93,11 +93,11 @@ TEST(AlertTracker, ARuleWithoutForFiresAtOnceAndEachLabelSetIsItsOwnInstance) {
 }
 
 TEST(AlertingRules, NamesEveryAlertingRuleButNotRecordingRules) {
-  const std::string body = R"({"status":"success","data":{"groups":[
+  const std::string body = R"json({"status":"success","data":{"groups":[
     {"name":"haproxy","file":"/r.yml","rules":[
       {"name":"HaproxyServerDown","query":"x == 1","type":"alerting","state":"inactive"},
       {"name":"job:up:sum","query":"sum(up)","type":"recording"}]},
-    {"name":"blackbox","rules":[{"name":"FrontendDown","type":"alerting"}]}]}})";
+    {"name":"blackbox","rules":[{"name":"FrontendDown","type":"alerting"}]}]}})json";
   EXPECT_THAT(parse_alerting_rule_names(body), ElementsAre("HaproxyServerDown", "FrontendDown"));
 }
 
