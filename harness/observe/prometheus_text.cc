@@ -24,15 +24,13 @@ class LineParser {
  public:
   explicit LineParser(std::string_view line) : line_(line) {}
 
-  std::string_view name(bool allow_colon = true) {
+  // A metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), or a label name (the same without ':').
+  std::string_view name(bool colons_allowed) {
     const std::size_t start = pos_;
-    if (pos_ < line_.size() && is_name_start(line_[pos_]) && (allow_colon || line_[pos_] != ':')) {
-      ++pos_;
-      while (pos_ < line_.size() && is_name_char(line_[pos_]) &&
-             (allow_colon || line_[pos_] != ':')) {
-        ++pos_;
-      }
-    }
+    const auto fits = [&](char c) {
+      return (pos_ == start ? is_name_start(c) : is_name_char(c)) && (colons_allowed || c != ':');
+    };
+    while (pos_ < line_.size() && fits(line_[pos_])) ++pos_;
     return line_.substr(start, pos_ - start);
   }
 
@@ -56,7 +54,7 @@ class LineParser {
     for (;;) {
       skip_blanks();
       if (consume('}')) return true;
-      const std::string_view label = name(false);
+      const std::string_view label = name(/*colons_allowed=*/false);
       if (label.empty()) return false;
       skip_blanks();
       if (!consume('=')) return false;
@@ -164,7 +162,7 @@ std::vector<MetricSample> parse_prometheus_text(
 
     LineParser parser(line);
     parser.skip_blanks();
-    const std::string_view name = parser.name();
+    const std::string_view name = parser.name(/*colons_allowed=*/true);
     if (name.empty()) continue;  // blank, a comment (# ...) or garbage
     if (keep && !keep(name)) continue;
 

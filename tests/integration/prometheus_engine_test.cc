@@ -1,6 +1,6 @@
 // The prometheus engine in-process against a real haproxy, a real Prometheus and a real
 // Alertmanager: a killed server fires the team's PromQL rule, the webhook receives the
-// notification, and nothing the engine started outlives stop().
+// notification, its restart resolves both, and nothing the engine started outlives stop().
 #include <signal.h>
 
 #include <gmock/gmock.h>
@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -92,18 +93,19 @@ bool is_web1(const alerting::Labels& labels) {
          labels.contains("instance") && labels.at("instance") == "lb0";
 }
 
-const alerting::AlertEvent* firing_for_web1(const alerting::AlertRecording& recording) {
+const alerting::AlertEvent* web1_event(const alerting::AlertRecording& recording, AlertState state) {
   for (const auto& event : recording.events) {
-    if (event.rule == "HaproxyServerDown" && event.state == AlertState::kFiring && is_web1(event.labels)) {
+    if (event.rule == "HaproxyServerDown" && event.state == state && is_web1(event.labels)) {
       return &event;
     }
   }
   return nullptr;
 }
 
-const alerting::AlertDelivery* delivery_for_web1(const alerting::AlertRecording& recording) {
+const alerting::AlertDelivery* web1_delivery(const alerting::AlertRecording& recording,
+                                             const std::string& status) {
   for (const auto& delivery : recording.deliveries) {
-    if (delivery.rule == "HaproxyServerDown" && delivery.status == "firing" && is_web1(delivery.labels)) {
+    if (delivery.rule == "HaproxyServerDown" && delivery.status == status && is_web1(delivery.labels)) {
       return &delivery;
     }
   }
@@ -119,6 +121,7 @@ struct KillRun {
   std::int64_t started_ns = 0;
   std::int64_t engine_ready_ns = 0;
   std::int64_t killed_ns = 0;
+  std::int64_t restarted_ns = 0;
   alerting::AlertRecording recording;
   pid_t prometheus_pid = -1;
   pid_t alertmanager_pid = -1;
@@ -145,12 +148,24 @@ asio::awaitable<void> kill_web1_and_wait(deploy::Deployment& deployment,
     web1->expect_exit();
     run.killed_ns = to_ns(mono_now());
     web1->process()->signal_group(SIGKILL);
-    const auto deadline = mono_now() + 30s;
-    while (mono_now() < deadline && (firing_for_web1(engine.recording()) == nullptr ||
-                                     delivery_for_web1(engine.recording()) == nullptr)) {
-      timer.expires_after(20ms);
-      co_await timer.async_wait(asio::use_awaitable);
-    }
+    const auto& recording = engine.recording();
+    const auto wait_until = [&](std::function<bool()> condition) -> asio::awaitable<void> {
+      const auto deadline = mono_now() + 30s;
+      while (mono_now() < deadline && !condition()) {
+        timer.expires_after(20ms);
+        co_await timer.async_wait(asio::use_awaitable);
+      }
+    };
+    co_await wait_until([&] {
+      return web1_event(recording, AlertState::kFiring) && web1_delivery(recording, "firing");
+    });
+    if (!web1_event(recording, AlertState::kFiring)) throw std::runtime_error("never fired");
+
+    run.restarted_ns = to_ns(mono_now());
+    web1->start(deployment.io());
+    co_await wait_until([&] {
+      return web1_event(recording, AlertState::kResolved) && web1_delivery(recording, "resolved");
+    });
   } catch (const std::exception& e) {
     run.error = e.what();
   }
@@ -163,7 +178,7 @@ asio::awaitable<void> kill_web1_and_wait(deploy::Deployment& deployment,
   run.leftover_processes = test_support::processes_of_run(deployment.run_dir().path().string()).size();
 }
 
-TEST(PrometheusEngine, KilledServerFiresThePromqlRuleAndAlertmanagerDeliversIt) {
+TEST(PrometheusEngine, KilledServerFiresThePromqlRuleAlertmanagerDeliversItAndTheRestartResolvesIt) {
   TempDir dir;
   auto topology = topology::load_topology(write_topology(dir, kServerDownRule));
   asio::io_context io;
@@ -180,10 +195,15 @@ TEST(PrometheusEngine, KilledServerFiresThePromqlRuleAndAlertmanagerDeliversIt) 
   ASSERT_EQ(run.error, "");
   EXPECT_EQ(run.recording.engine, "prometheus");
   EXPECT_THAT(run.recording.rules, ::testing::ElementsAre("HaproxyServerDown"));
-  const auto* firing = firing_for_web1(run.recording);
-  const auto* delivery = delivery_for_web1(run.recording);
+  const auto* firing = web1_event(run.recording, AlertState::kFiring);
+  const auto* delivery = web1_delivery(run.recording, "firing");
+  const auto* resolved = web1_event(run.recording, AlertState::kResolved);
+  const auto* resolved_delivery = web1_delivery(run.recording, "resolved");
   ASSERT_NE(firing, nullptr) << "no firing event for web1 within 30 s";
   ASSERT_NE(delivery, nullptr) << "no webhook delivery for web1 within 30 s";
+  ASSERT_NE(resolved, nullptr) << "not resolved within 30 s of the restart";
+  ASSERT_NE(resolved_delivery, nullptr) << "no resolved notification within 30 s of the restart";
+  EXPECT_GE(resolved->at_ns, run.restarted_ns);
   EXPECT_EQ(firing->labels.at("severity"), "critical");
   EXPECT_EQ(firing->labels.at("job"), "haproxy");
   EXPECT_FALSE(firing->labels.contains("alertname"));
@@ -195,9 +215,11 @@ TEST(PrometheusEngine, KilledServerFiresThePromqlRuleAndAlertmanagerDeliversIt) 
   }
   std::cout << fmt::format(
       "engine start (prometheus + alertmanager ready and scraping): {:.2f} s\n"
-      "fault -> firing: {:.2f} s, fault -> delivery: {:.2f} s\n",
+      "fault -> firing: {:.2f} s, fault -> delivery: {:.2f} s\n"
+      "restart -> resolved: {:.2f} s, restart -> resolved delivery: {:.2f} s\n",
       seconds(run.engine_ready_ns - run.started_ns), seconds(firing->at_ns - run.killed_ns),
-      seconds(delivery->at_ns - run.killed_ns));
+      seconds(delivery->at_ns - run.killed_ns), seconds(resolved->at_ns - run.restarted_ns),
+      seconds(resolved_delivery->at_ns - run.restarted_ns));
 
   EXPECT_TRUE(run.prometheus_gone) << "prometheus pid " << run.prometheus_pid;
   EXPECT_TRUE(run.alertmanager_gone) << "alertmanager pid " << run.alertmanager_pid;

@@ -417,9 +417,6 @@ std::vector<MetricSample> healthy_round(int t, double rps, const std::string& do
        {{"instance", "lb0"}, {"proxy", "app"}},
        down_server.empty() ? 3.0 : 2.0},
       {"haproxy_backend_backup_servers", {{"instance", "lb0"}, {"proxy", "app"}}, 0},
-      {"haproxy_backend_response_time_average_seconds",
-       {{"instance", "lb0"}, {"proxy", "app"}},
-       0.002},
       responses("2xx", rps * t),
       responses("5xx", 0),
   };
@@ -429,6 +426,8 @@ std::vector<MetricSample> healthy_round(int t, double rps, const std::string& do
     samples.push_back(status(server, "UP", down ? 0 : 1));
     samples.push_back(counter("haproxy_server_check_failures_total", server, 0));
     samples.push_back(counter("haproxy_server_sessions_total", server, rps / 3 * t));
+    samples.push_back(counter("haproxy_server_current_sessions", server, 1));  // a gauge
+    samples.push_back(counter("haproxy_server_weight", server, 100));          // a gauge
   }
   return samples;
 }

@@ -203,8 +203,14 @@ TEST_F(BackendServiceModelTest, TryServeNowDrawsErrorsLikeServe) {
     std::vector<unsigned> statuses;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
       for (int i = 0; i < 64; ++i) {
-        const auto now = at_once ? model.try_serve_now() : std::nullopt;
-        statuses.push_back(now ? *now : co_await model.serve());
+        // (if/else: GCC 12 evaluates a co_await inside ?: even when the other arm is taken)
+        std::optional<unsigned> now;
+        if (at_once) now = model.try_serve_now();
+        if (now) {
+          statuses.push_back(*now);
+        } else {
+          statuses.push_back(co_await model.serve());
+        }
       }
     }, asio::detached);
     io.run();

@@ -142,7 +142,8 @@ TEST(DefaultRules, LoadAndCoverTheIssueList) {
       (std::set<std::string>{
           "HaproxyServerDown", "HaproxyHasNoAliveBackends", "HaproxyHighHttp5xxErrorRateBackend",
           "HaproxyServerHealthcheckFailure", "HaproxyTrafficImbalance", "HaproxyHighResponseTime",
-          "LbchaosFrontendUnreachable", "HaproxyExporterDown", "HaproxyReloadFailed"}));
+          "LbchaosFrontendUnreachable", "HaproxyExporterDown", "HaproxyReloadFailed",
+          "HaproxyWeightImbalance"}));
   EXPECT_TRUE(Evaluator(rules).metric_names().contains("lbchaos_frontend_up"));
 }
 
