@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lbchaos needs to build, test and run. Does nothing when they are
-# all there already. Needs root (or sudo) only when something is missing.
+# all there already (prometheus and prometheus-alertmanager run the `alert` probe's
+# prometheus engine). Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev
   curl python3 socat
+  prometheus prometheus-alertmanager
 )
 # The benchmark compares against these; they are small and from the same archive.
 if [[ "${LBCHAOS_BENCH:-0}" == 1 ]]; then packages+=(wrk nginx-light); fi
