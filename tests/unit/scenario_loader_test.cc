@@ -451,7 +451,7 @@ TEST(ScenarioLoader, QuickstartKillExampleLoads) {
   EXPECT_THAT(s.faults[0].heal_after, Optional(Duration(4s)));
 
   const auto& e = s.expectations;
-  ASSERT_EQ(e.size(), 5u);
+  ASSERT_EQ(e.size(), 7u);
   EXPECT_EQ(e[0].probe, "availability");
   EXPECT_EQ(e[0].during, Window::kAll);
   EXPECT_THAT(e[0].at_least, Optional(::testing::DoubleEq(0.99)));
@@ -468,6 +468,23 @@ TEST(ScenarioLoader, QuickstartKillExampleLoads) {
   EXPECT_EQ(e[4].during, Window::kSteady);
   EXPECT_DOUBLE_EQ(e[4].percentile, 99);
   EXPECT_THAT(e[4].at_most, Optional(::testing::DoubleEq(0.5)));
+  ASSERT_TRUE(e[5].alert.has_value());
+  EXPECT_EQ(e[5].alert->kind, AlertCheck::Kind::kFiresWithin);
+  EXPECT_EQ(e[5].alert->rule, "HaproxyServerDown");
+  EXPECT_EQ(e[5].alert->labels, (observe::Labels{{"server", "web1"}}));
+  EXPECT_EQ(e[5].alert->within, 3s);
+  ASSERT_TRUE(e[6].alert.has_value());
+  EXPECT_EQ(e[6].alert->kind, AlertCheck::Kind::kResolvesWithin);
+  EXPECT_EQ(e[6].alert->within, 4s);
+}
+
+TEST(ScenarioLoader, SilentAlertWithoutARuleMeansEveryRule) {
+  const Scenario s = load_scenario(std::filesystem::path(LBCHAOS_TEST_DATA) /
+                                   "integration/alerting/steady.toml");
+  ASSERT_EQ(s.expectations.size(), 1u);
+  ASSERT_TRUE(s.expectations[0].alert.has_value());
+  EXPECT_EQ(s.expectations[0].alert->kind, AlertCheck::Kind::kSilent);
+  EXPECT_TRUE(s.expectations[0].alert->rule.empty());
 }
 
 TEST(ScenarioLoader, UserConfigTopologySkipsTheFrontendCheck) {
