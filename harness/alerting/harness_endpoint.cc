@@ -1,6 +1,8 @@
 #include "harness/alerting/harness_endpoint.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,9 +13,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <set>
 
 #include "harness/common/errors.h"
@@ -100,7 +99,8 @@ asio::awaitable<void> serve(std::shared_ptr<HarnessEndpoint::State> state, tcp::
   while (!state->closed) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxBodyBytes);
-    co_await http::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(socket, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec || state->closed) break;
     const auto& request = parser.get();
     auto reply = state->answer(request);
@@ -128,9 +128,8 @@ HarnessEndpoint::HarnessEndpoint(asio::io_context& io, Handlers handlers)
     acceptor.bind(listen);
     acceptor.listen(asio::socket_base::max_listen_connections);
   } catch (const boost::system::system_error& e) {
-    throw EnvironmentError(
-        fmt::format("cannot listen on 127.0.0.1 for Prometheus and Alertmanager: {}",
-                    e.code().message()));
+    throw EnvironmentError(fmt::format(
+        "cannot listen on 127.0.0.1 for Prometheus and Alertmanager: {}", e.code().message()));
   }
   endpoint_ = topology::Endpoint{"127.0.0.1", acceptor.local_endpoint().port()};
 }

@@ -1,9 +1,11 @@
 #pragma once
 
+// clang-format off
 #include <utility>  // before boost/asio/awaitable.hpp with GCC 12 (cpp-style.md)
+#include <boost/asio/awaitable.hpp>
+// clang-format on
 
 #include <boost/asio/io_context.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>

@@ -1,11 +1,12 @@
 #include "harness/alerting/monitoring_node.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "harness/common/errors.h"
 #include "harness/deploy/log_tail.h"
@@ -24,9 +25,11 @@ std::filesystem::path find_debian_binary(const std::string& name, std::string_vi
   try {
     return process::find_executable(name);
   } catch (const EnvironmentError& e) {
-    throw EnvironmentError(fmt::format("{}; Debian's package {} installs it (apt-get install {}, "
-                                       "or scripts/setup.sh)",
-                                       e.what(), debian_package, debian_package));
+    if (name.find('/') != std::string::npos) throw;  // the user's explicit path: say just that
+    throw EnvironmentError(
+        fmt::format("{} not found in PATH; Debian's package {} installs it "
+                    "(apt-get install {}, or run scripts/setup.sh)",
+                    name, debian_package, debian_package));
   }
 }
 
@@ -58,16 +61,18 @@ boost::asio::awaitable<void> MonitoringNode::wait_ready(MonoTime deadline) {
   while (true) {
     if (!running()) {
       const auto status = child_ ? child_->exit_status() : std::nullopt;
-      throw EnvironmentError(failure(fmt::format(
-          "exited before it was ready ({})", status ? status->to_string() : "never started")));
+      throw EnvironmentError(failure(fmt::format("exited before it was ready ({})",
+                                                 status ? status->to_string() : "never started")));
     }
-    const auto response = co_await observe::http_request(endpoint_, "/-/ready", kReadyRequestTimeout);
+    const auto response =
+        co_await observe::http_request(endpoint_, "/-/ready", kReadyRequestTimeout);
     if (response.ok && response.status == 200) co_return;
     last = response.ok ? fmt::format("HTTP {}", response.status) : response.error;
     if (mono_now() + kReadyPollInterval > deadline) {
-      throw EnvironmentError(failure(fmt::format("was not ready at http://{}/-/ready in time "
-                                                 "(last answer: {})",
-                                                 endpoint_.to_string(), last)));
+      throw EnvironmentError(
+          failure(fmt::format("was not ready at http://{}/-/ready in time "
+                              "(last answer: {})",
+                              endpoint_.to_string(), last)));
     }
     pause.expires_after(kReadyPollInterval);
     boost::system::error_code ignored;

@@ -1,10 +1,11 @@
 #pragma once
 
+// clang-format off
 #include <utility>  // before boost/asio/awaitable.hpp with GCC 12 (cpp-style.md)
-
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
+// clang-format on
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <map>

@@ -1,6 +1,7 @@
 #include "harness/alerting/prometheus_api.h"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 namespace lbchaos::alerting {

@@ -22,10 +22,10 @@ class AlertApiError : public std::runtime_error {
 
 // One alert instance Prometheus reports as active (GET /api/v1/alerts).
 struct ActiveAlert {
-  std::string rule;      // alertname
-  Labels labels;         // without alertname
+  std::string rule;                         // alertname
+  Labels labels;                            // without alertname
   AlertState state = AlertState::kPending;  // pending or firing
-  std::string summary;   // annotations.summary, if any
+  std::string summary;                      // annotations.summary, if any
 };
 
 // GET /api/v1/alerts -> the pending and firing alerts. Throws AlertApiError.
@@ -38,7 +38,7 @@ struct ActiveAlert {
 struct TargetHealth {
   std::string job;
   std::string instance;
-  std::string health;      // "up" | "down" | "unknown" (not scraped yet)
+  std::string health;  // "up" | "down" | "unknown" (not scraped yet)
   std::string last_error;
 };
 

@@ -1,9 +1,9 @@
 #include "harness/alerting/prometheus_config.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace lbchaos::alerting {
 

@@ -13,14 +13,14 @@
 namespace lbchaos::alerting {
 
 struct ScrapeTarget {
-  std::string instance;      // "lb0": the instance label of every series scraped from it
+  std::string instance;  // "lb0": the instance label of every series scraped from it
   topology::Endpoint address;
 };
 
 struct PrometheusConfig {
-  Duration interval{};                       // scrape and evaluation interval
-  std::vector<ScrapeTarget> haproxy;         // haproxy's exporters (job "haproxy")
-  topology::Endpoint harness;                // the harness's blackbox metrics (job "lbchaos")
+  Duration interval{};                // scrape and evaluation interval
+  std::vector<ScrapeTarget> haproxy;  // haproxy's exporters (job "haproxy")
+  topology::Endpoint harness;         // the harness's blackbox metrics (job "lbchaos")
   std::vector<std::filesystem::path> rule_files;
   std::optional<topology::Endpoint> alertmanager;
 };

@@ -1,13 +1,13 @@
 #include "harness/alerting/prometheus_engine.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <fstream>
 
 #include "harness/alerting/prometheus_config.h"
@@ -87,16 +87,16 @@ asio::awaitable<void> PrometheusEngine::prepare() {
   co_await check_rules(promtool, rules_, dir_);
 
   endpoint_ = std::make_unique<HarnessEndpoint>(
-      deployment_.io(),
-      HarnessEndpoint::Handlers{blackbox_metrics_,
-                                [this](std::string_view body) { on_notification(body); }});
+      deployment_.io(), HarnessEndpoint::Handlers{blackbox_metrics_, [this](std::string_view body) {
+                                                    on_notification(body);
+                                                  }});
   prometheus_ = std::make_unique<MonitoringNode>(
-      "prometheus", find_debian_binary(settings.prometheus_binary, "prometheus"), dir_, environment);
+      "prometheus", find_debian_binary(settings.prometheus_binary, "prometheus"), dir_,
+      environment);
   if (settings.alertmanager) {
     alertmanager_ = std::make_unique<MonitoringNode>(
-        "alertmanager",
-        find_debian_binary(settings.alertmanager_binary, "prometheus-alertmanager"), dir_,
-        environment);
+        "alertmanager", find_debian_binary(settings.alertmanager_binary, "prometheus-alertmanager"),
+        dir_, environment);
     write_file(dir_ / "alertmanager.yml",
                render_alertmanager_config(endpoint_->url("/alertmanager")));
   }
@@ -176,7 +176,8 @@ asio::awaitable<void> PrometheusEngine::wait_scraping_and_notifying(MonoTime dea
         waiting_for = fmt::format("\n    {} of {} targets discovered", up, expected_targets);
       }
       if (alertmanager_) {
-        if (count_active_alertmanagers(co_await api_get(prometheus, "/api/v1/alertmanagers")) == 0) {
+        if (count_active_alertmanagers(co_await api_get(prometheus, "/api/v1/alertmanagers")) ==
+            0) {
           waiting_for += "\n    Prometheus has not discovered the Alertmanager yet";
         }
       }
@@ -185,10 +186,9 @@ asio::awaitable<void> PrometheusEngine::wait_scraping_and_notifying(MonoTime dea
     }
     if (waiting_for.empty()) co_return;
     if (mono_now() + 100ms > deadline) {
-      throw EnvironmentError(prometheus_->failure(
-          fmt::format("was not scraping every target within {} s:{}",
-                      std::chrono::duration_cast<std::chrono::seconds>(kReadyTimeout).count(),
-                      waiting_for)));
+      throw EnvironmentError(prometheus_->failure(fmt::format(
+          "was not scraping every target within {} s:{}",
+          std::chrono::duration_cast<std::chrono::seconds>(kReadyTimeout).count(), waiting_for)));
     }
     co_await pause(timer, 100ms);
   }
@@ -199,7 +199,8 @@ asio::awaitable<void> PrometheusEngine::load_rule_names() {
     recording_.rules = parse_alerting_rule_names(
         co_await api_get(prometheus_->endpoint(), "/api/v1/rules?type=alert"));
   } catch (const AlertApiError& e) {
-    throw EnvironmentError(prometheus_->failure(fmt::format("did not list its rules: {}", e.what())));
+    throw EnvironmentError(
+        prometheus_->failure(fmt::format("did not list its rules: {}", e.what())));
   }
 }
 

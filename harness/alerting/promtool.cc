@@ -34,7 +34,8 @@ std::string in_user_terms(std::string output, const std::vector<RulesFile>& file
   for (const auto& file : files) {
     const auto copy = file.copy.string();
     const auto user = file.user.string();
-    for (auto at = output.find(copy); at != std::string::npos; at = output.find(copy, at + user.size())) {
+    for (auto at = output.find(copy); at != std::string::npos;
+         at = output.find(copy, at + user.size())) {
       output.replace(at, copy.size(), user);
     }
   }
@@ -46,8 +47,8 @@ boost::asio::awaitable<void> check_rules(const std::filesystem::path& promtool,
                                          const std::filesystem::path& dir) {
   std::vector<std::string> args{"check", "rules"};
   for (const auto& file : files) args.push_back(file.copy.string());
-  const auto result =
-      co_await process::run_to_completion(promtool, std::move(args), dir, dir / "promtool.log", 30s);
+  const auto result = co_await process::run_to_completion(promtool, std::move(args), dir,
+                                                          dir / "promtool.log", 30s);
   if (result.status.clean()) co_return;
   auto message = in_user_terms(result.output, files);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();

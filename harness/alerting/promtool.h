@@ -1,8 +1,9 @@
 #pragma once
 
+// clang-format off
 #include <utility>  // before boost/asio/awaitable.hpp with GCC 12 (cpp-style.md)
-
 #include <boost/asio/awaitable.hpp>
+// clang-format on
 
 #include <filesystem>
 #include <string>
@@ -22,8 +23,8 @@ struct RulesFile {
 
 // Copies each user file to <dir>/<n>/<its file name>. Throws InputError when one cannot be read.
 [[nodiscard]] std::vector<RulesFile> copy_rules_files(
-    const std::vector<std::filesystem::path>& user_files,
-    const std::vector<SourcePosition>& where, const std::filesystem::path& dir);
+    const std::vector<std::filesystem::path>& user_files, const std::vector<SourcePosition>& where,
+    const std::filesystem::path& dir);
 
 // promtool's output with every copy's path replaced by the user's path.
 [[nodiscard]] std::string in_user_terms(std::string output, const std::vector<RulesFile>& files);

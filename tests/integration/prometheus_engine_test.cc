@@ -1,24 +1,23 @@
 // The prometheus engine in-process against a real haproxy, a real Prometheus and a real
 // Alertmanager: a killed server fires the team's PromQL rule, the webhook receives the
 // notification, its restart resolves both, and nothing the engine started outlives stop().
-#include <signal.h>
+#include "harness/alerting/prometheus_engine.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cerrno>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
 
-#include "harness/alerting/prometheus_engine.h"
 #include "harness/common/errors.h"
 #include "harness/deploy/deployment.h"
 #include "harness/process/run_directory.h"
@@ -93,7 +92,8 @@ bool is_web1(const alerting::Labels& labels) {
          labels.contains("instance") && labels.at("instance") == "lb0";
 }
 
-const alerting::AlertEvent* web1_event(const alerting::AlertRecording& recording, AlertState state) {
+const alerting::AlertEvent* web1_event(const alerting::AlertRecording& recording,
+                                       AlertState state) {
   for (const auto& event : recording.events) {
     if (event.rule == "HaproxyServerDown" && event.state == state && is_web1(event.labels)) {
       return &event;
@@ -105,7 +105,8 @@ const alerting::AlertEvent* web1_event(const alerting::AlertRecording& recording
 const alerting::AlertDelivery* web1_delivery(const alerting::AlertRecording& recording,
                                              const std::string& status) {
   for (const auto& delivery : recording.deliveries) {
-    if (delivery.rule == "HaproxyServerDown" && delivery.status == status && is_web1(delivery.labels)) {
+    if (delivery.rule == "HaproxyServerDown" && delivery.status == status &&
+        is_web1(delivery.labels)) {
       return &delivery;
     }
   }
@@ -175,18 +176,21 @@ asio::awaitable<void> kill_web1_and_wait(deploy::Deployment& deployment,
   run.alertmanager_gone = gone(run.alertmanager_pid);
   run.recording = engine.recording();
   co_await deployment.shutdown();
-  run.leftover_processes = test_support::processes_of_run(deployment.run_dir().path().string()).size();
+  run.leftover_processes =
+      test_support::processes_of_run(deployment.run_dir().path().string()).size();
 }
 
-TEST(PrometheusEngine, KilledServerFiresThePromqlRuleAlertmanagerDeliversItAndTheRestartResolvesIt) {
+TEST(PrometheusEngine,
+     KilledServerFiresThePromqlRuleAlertmanagerDeliversItAndTheRestartResolvesIt) {
   TempDir dir;
   auto topology = topology::load_topology(write_topology(dir, kServerDownRule));
   asio::io_context io;
   process::RunDirectory run_dir("prom");
   deploy::Deployment deployment(io, std::move(topology), run_dir);
   alerting::PrometheusEngine engine(deployment, [] {
-    return std::string("# TYPE lbchaos_frontend_up gauge\n"
-                       "lbchaos_frontend_up{instance=\"lb0\",frontend=\"www\"} 1\n");
+    return std::string(
+        "# TYPE lbchaos_frontend_up gauge\n"
+        "lbchaos_frontend_up{instance=\"lb0\",frontend=\"www\"} 1\n");
   });
   KillRun run;
   asio::co_spawn(io, kill_web1_and_wait(deployment, engine, run), asio::detached);

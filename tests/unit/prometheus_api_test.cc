@@ -1,7 +1,8 @@
+#include "harness/alerting/prometheus_api.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/alerting/prometheus_api.h"
 #include "harness/alerting/promtool.h"
 
 namespace lbchaos::alerting {
@@ -17,17 +18,19 @@ std::string alerts_body(const std::string& alerts) {
 
 std::string alert(const std::string& server, const std::string& state) {
   return R"({"labels":{"alertname":"HaproxyServerDown","instance":"lb0","job":"haproxy",)"
-         R"("proxy":"app","server":")" + server + R"(","severity":"critical","state":"DOWN"},)"
-         R"("annotations":{"summary":"server down"},"state":")" + state +
-         R"(","activeAt":"2024-05-01T10:00:00.5Z","value":"1e+00"})";
+         R"("proxy":"app","server":")" +
+         server +
+         R"(","severity":"critical","state":"DOWN"},)"
+         R"("annotations":{"summary":"server down"},"state":")" +
+         state + R"(","activeAt":"2024-05-01T10:00:00.5Z","value":"1e+00"})";
 }
 
-const Labels kWeb1{{"instance", "lb0"}, {"job", "haproxy"},     {"proxy", "app"},
+const Labels kWeb1{{"instance", "lb0"}, {"job", "haproxy"},       {"proxy", "app"},
                    {"server", "web1"},  {"severity", "critical"}, {"state", "DOWN"}};
 
 TEST(ActiveAlerts, ParsesRuleLabelsWithoutAlertnameStateAndSummary) {
-  const auto alerts = parse_active_alerts(alerts_body(alert("web1", "firing") + "," +
-                                                      alert("web2", "pending")));
+  const auto alerts =
+      parse_active_alerts(alerts_body(alert("web1", "firing") + "," + alert("web2", "pending")));
   ASSERT_EQ(alerts.size(), 2U);
   EXPECT_EQ(alerts[0].rule, "HaproxyServerDown");
   EXPECT_EQ(alerts[0].labels, kWeb1);
@@ -47,7 +50,8 @@ TEST(ActiveAlerts, ErrorsAndGarbageAreApiErrorsNotAnEmptyList) {
   EXPECT_THROW((void)parse_active_alerts(R"({"status":"success","data":{"alerts":[{"state":7}]}})"),
                AlertApiError);
   try {
-    (void)parse_active_alerts(R"({"status":"error","errorType":"timeout","error":"query timed out"})");
+    (void)parse_active_alerts(
+        R"({"status":"error","errorType":"timeout","error":"query timed out"})");
     FAIL() << "no error";
   } catch (const AlertApiError& e) {
     EXPECT_THAT(e.what(), HasSubstr("query timed out"));
@@ -56,15 +60,18 @@ TEST(ActiveAlerts, ErrorsAndGarbageAreApiErrorsNotAnEmptyList) {
 
 TEST(AlertTracker, NewPendingThenFiringThenGoneIsResolved) {
   AlertTracker tracker;
-  const auto pending = tracker.observe(parse_active_alerts(alerts_body(alert("web1", "pending"))), 10);
+  const auto pending =
+      tracker.observe(parse_active_alerts(alerts_body(alert("web1", "pending"))), 10);
   ASSERT_EQ(pending.size(), 1U);
   EXPECT_EQ(pending[0].state, AlertState::kPending);
   EXPECT_EQ(pending[0].at_ns, 10);
   EXPECT_EQ(pending[0].rule, "HaproxyServerDown");
   EXPECT_EQ(pending[0].labels, kWeb1);
 
-  EXPECT_TRUE(tracker.observe(parse_active_alerts(alerts_body(alert("web1", "pending"))), 20).empty());
-  const auto firing = tracker.observe(parse_active_alerts(alerts_body(alert("web1", "firing"))), 30);
+  EXPECT_TRUE(
+      tracker.observe(parse_active_alerts(alerts_body(alert("web1", "pending"))), 20).empty());
+  const auto firing =
+      tracker.observe(parse_active_alerts(alerts_body(alert("web1", "firing"))), 30);
   ASSERT_EQ(firing.size(), 1U);
   EXPECT_EQ(firing[0].state, AlertState::kFiring);
   EXPECT_EQ(firing[0].at_ns, 30);
@@ -115,12 +122,14 @@ TEST(Targets, ReportsJobInstanceHealthAndLastError) {
 }
 
 TEST(Alertmanagers, CountsTheActiveOnes) {
-  EXPECT_EQ(count_active_alertmanagers(
-                R"({"status":"success","data":{"activeAlertmanagers":[{"url":"http://127.0.0.1:9/api/v2/alerts"}],"droppedAlertmanagers":[]}})"),
-            1U);
-  EXPECT_EQ(count_active_alertmanagers(
-                R"({"status":"success","data":{"activeAlertmanagers":[],"droppedAlertmanagers":[]}})"),
-            0U);
+  EXPECT_EQ(
+      count_active_alertmanagers(
+          R"({"status":"success","data":{"activeAlertmanagers":[{"url":"http://127.0.0.1:9/api/v2/alerts"}],"droppedAlertmanagers":[]}})"),
+      1U);
+  EXPECT_EQ(
+      count_active_alertmanagers(
+          R"({"status":"success","data":{"activeAlertmanagers":[],"droppedAlertmanagers":[]}})"),
+      0U);
 }
 
 TEST(WebhookNotification, EveryAlertIsADeliveryStampedOnArrival) {
@@ -152,9 +161,10 @@ TEST(Promtool, MessagesNameTheUsersFilesNotTheCopies) {
       "Checking /tmp/lbchaos-x/prometheus/rules/1/alerts.yml\n  FAILED:\n"
       "/tmp/lbchaos-x/prometheus/rules/1/alerts.yml: 5:11: group \"g\", rule 1, \"X\": could not "
       "parse expression\nChecking /tmp/lbchaos-x/prometheus/rules/2/extra.yml\n  SUCCESS\n";
-  EXPECT_EQ(in_user_terms(output, files),
-            "Checking /home/team/alerts.yml\n  FAILED:\n/home/team/alerts.yml: 5:11: group \"g\", "
-            "rule 1, \"X\": could not parse expression\nChecking /home/team/extra.yml\n  SUCCESS\n");
+  EXPECT_EQ(
+      in_user_terms(output, files),
+      "Checking /home/team/alerts.yml\n  FAILED:\n/home/team/alerts.yml: 5:11: group \"g\", "
+      "rule 1, \"X\": could not parse expression\nChecking /home/team/extra.yml\n  SUCCESS\n");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
+#include "harness/alerting/prometheus_config.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "harness/alerting/prometheus_config.h"
 
 namespace lbchaos::alerting {
 namespace {
