@@ -1,3 +1,4 @@
+#include "tests/unit/support/input_errors.h"
 #include "harness/alerting/rule_loader.h"
 
 #include <fmt/format.h>
@@ -21,6 +22,9 @@ namespace lbchaos::alerting {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::CorpusCase;
+using test_support::expect_input_error;
+using test_support::read_case;
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -29,16 +33,6 @@ using ::testing::StartsWith;
 const fs::path kData = LBCHAOS_TEST_DATA;
 const fs::path kSource = LBCHAOS_SOURCE_DIR;
 
-template <typename Load>
-InputError expect_input_error(Load load) {
-  try {
-    load();
-  } catch (const InputError& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return InputError("nothing thrown");
-}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
@@ -162,38 +156,8 @@ TEST(DefaultRules, SameAlertNamesAsThePrometheusRules) {
 
 // ---- the malformed corpus: tests/data/rules/bad/*.toml, one mistake per file ----
 
-struct CorpusCase {
-  fs::path file;
-  int line = 0;
-  int column = 0;
-  std::string substring;
-};
-
 std::vector<fs::path> corpus_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(kData / "rules/bad")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".toml")
-      files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-// The first line of every corpus file: "# expect: 7:11 not a valid metric name".
-CorpusCase read_case(const fs::path& file) {
-  std::ifstream in(file);
-  std::string header;
-  std::getline(in, header);
-  static const std::regex kHeader(R"(^# expect: (\d+):(\d+) (.+)$)");
-  std::smatch match;
-  CorpusCase c;
-  c.file = file;
-  if (std::regex_match(header, match, kHeader)) {
-    c.line = std::stoi(match[1]);
-    c.column = std::stoi(match[2]);
-    c.substring = match[3];
-  }
-  return c;
+  return test_support::corpus_files(kData / "rules/bad");
 }
 
 class RulesCorpus : public ::testing::TestWithParam<fs::path> {};

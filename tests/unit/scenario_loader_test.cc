@@ -1,3 +1,4 @@
+#include "tests/unit/support/input_errors.h"
 #include "harness/scenario/loader.h"
 
 #include <gmock/gmock.h>
@@ -19,6 +20,9 @@ namespace lbchaos::scenario {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::CorpusCase;
+using test_support::expect_input_error;
+using test_support::read_case;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Optional;
@@ -27,17 +31,6 @@ using ::testing::StartsWith;
 const fs::path kData = LBCHAOS_TEST_DATA;
 const fs::path kSource = LBCHAOS_SOURCE_DIR;
 
-// Runs `load` and returns the InputError it throws; fails the test when nothing is thrown.
-template <typename Load>
-InputError expect_input_error(Load load) {
-  try {
-    load();
-  } catch (const InputError& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return InputError("nothing thrown");
-}
 
 TEST(ScenarioLoader, LoadsEveryKeyOfTheFullExample) {
   const Scenario s = load_scenario(kData / "scenarios/valid_full.toml");
@@ -537,48 +530,8 @@ TEST(ScenarioLoader, LooksLikeScenarioTellsScenariosFromTopologies) {
 
 // ---- the malformed corpus: tests/data/malformed_scenarios/*.toml, one mistake per file ----
 
-struct CorpusCase {
-  fs::path file;
-  int line = 0;
-  int column = 0;
-  std::string substring;
-  fs::path error_file;  // where the mistake is: the scenario, or the file its "# in:" line names
-};
-
 std::vector<fs::path> corpus_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(kData / "malformed_scenarios")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".toml") {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-// The first line of every corpus file: "# expect: 10:6 fault at 25s is after the end". A second
-// line "# in: support/broken.toml.in" says the error is in that file (relative to the scenario).
-CorpusCase read_case(const fs::path& file) {
-  std::ifstream in(file);
-  std::string header;
-  std::string second;
-  std::getline(in, header);
-  std::getline(in, second);
-  static const std::regex kHeader(R"(^# expect: (\d+):(\d+) (.+)$)");
-  static const std::regex kIn(R"(^# in: (.+)$)");
-  std::smatch match;
-  CorpusCase c;
-  c.file = file;
-  c.error_file = file;
-  if (std::regex_match(header, match, kHeader)) {
-    c.line = std::stoi(match[1]);
-    c.column = std::stoi(match[2]);
-    c.substring = match[3];
-  }
-  if (std::regex_match(second, match, kIn)) {
-    c.error_file = (file.parent_path() / match[1].str()).lexically_normal();
-  }
-  return c;
+  return test_support::corpus_files(kData / "malformed_scenarios");
 }
 
 class ScenarioCorpus : public ::testing::TestWithParam<fs::path> {};

@@ -1,3 +1,4 @@
+#include "tests/unit/support/input_errors.h"
 #include "harness/topology/loader.h"
 
 #include <gmock/gmock.h>
@@ -17,23 +18,15 @@ namespace lbchaos::topology {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::CorpusCase;
+using test_support::expect_input_error;
+using test_support::read_case;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 const fs::path kData = LBCHAOS_TEST_DATA;
 
-// Runs `load` and returns the InputError it throws; fails the test when nothing is thrown.
-template <typename Load>
-InputError expect_input_error(Load load) {
-  try {
-    load();
-  } catch (const InputError& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return InputError("nothing thrown");
-}
 
 TEST(TopologyLoader, LoadsEveryKeyOfTheFullExample) {
   const Topology t = load_topology(kData / "topologies/valid_full.toml");
@@ -219,39 +212,8 @@ TEST(TopologyLoader, ErrorsUseThePathAsGiven) {
 
 // ---- the malformed corpus: tests/data/malformed/*.toml, one mistake per file ----
 
-struct CorpusCase {
-  fs::path file;
-  int line = 0;
-  int column = 0;
-  std::string substring;
-};
-
 std::vector<fs::path> corpus_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(kData / "malformed")) {
-    if (entry.is_regular_file() && entry.path().extension() == ".toml") {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-// The first line of every corpus file: "# expect: 7:11 not loopback".
-CorpusCase read_case(const fs::path& file) {
-  std::ifstream in(file);
-  std::string header;
-  std::getline(in, header);
-  static const std::regex kHeader(R"(^# expect: (\d+):(\d+) (.+)$)");
-  std::smatch match;
-  CorpusCase c;
-  c.file = file;
-  if (std::regex_match(header, match, kHeader)) {
-    c.line = std::stoi(match[1]);
-    c.column = std::stoi(match[2]);
-    c.substring = match[3];
-  }
-  return c;
+  return test_support::corpus_files(kData / "malformed");
 }
 
 class TopologyCorpus : public ::testing::TestWithParam<fs::path> {};
