@@ -8,7 +8,7 @@
 #include <string>
 
 #include "tests/integration/support/lbchaos_process.h"
-#include "tests/integration/support/user_files.h"
+#include "tests/integration/support/fault_journal.h"
 
 namespace lbchaos::test_support {
 namespace {

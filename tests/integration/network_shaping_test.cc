@@ -16,7 +16,6 @@
 #include <string>
 
 #include "tests/integration/support/fault_journal.h"
-#include "tests/integration/support/user_files.h"
 
 namespace lbchaos {
 namespace {

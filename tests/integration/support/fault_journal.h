@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/support/lbchaos_process.h"
+#include "tests/integration/support/user_files.h"
 
 namespace lbchaos::test_support {
 
@@ -27,17 +28,44 @@ struct FaultRun {
   std::size_t leftover_processes = 0;
 };
 
-// `lbchaos run <kFaultScenarios + file> --json ...` in a fresh directory.
-inline FaultRun run_fault_scenario(const std::string& file) {
+// `lbchaos run <scenario> --json ...` in a fresh directory, with the folder holding it (the
+// user's scenario and topology) snapshotted before the run and compared afterwards; a test
+// checks `files_unchanged`.
+struct CheckedRun : FaultRun {
+  ::testing::AssertionResult files_unchanged = ::testing::AssertionSuccess();
+  ::testing::AssertionResult scenario_sha256 = ::testing::AssertionSuccess();
+  ::testing::AssertionResult topology_sha256 = ::testing::AssertionSuccess();
+};
+
+inline CheckedRun run_checked_scenario(const std::filesystem::path& scenario_file) {
+  const UserFiles files({scenario_file.parent_path()});
   TempDir dir;
-  LbchaosProcess lbchaos(
-      {"run", kFaultScenarios + file, "--json", (dir / "journal.json").string()}, dir.path());
-  FaultRun run;
+  LbchaosProcess lbchaos({"run", scenario_file.string(), "--json", (dir / "journal.json").string()},
+                         dir.path());
+  CheckedRun run;
   run.exit_code = lbchaos.exit_code(std::chrono::seconds(120));
   run.output = lbchaos.output();
   const std::string text = read_file(dir / "journal.json");
   if (!text.empty()) run.scenario = nlohmann::json::parse(text)["scenarios"][0];
+  // Bounded: a node may take a moment to be reaped after lbchaos has exited.
+  eventually([&] { return processes_of_run(dir.path().string()).empty(); },
+             std::chrono::seconds(2));
   run.leftover_processes = processes_of_run(dir.path().string()).size();
+  run.files_unchanged = unchanged(files);
+  if (!run.scenario.is_null()) {
+    run.scenario_sha256 = journal_records_sha256(run.scenario, files, scenario_file);
+    run.topology_sha256 = journal_records_sha256(
+        run.scenario, files, run.scenario.at("topology").at("file").get<std::string>());
+  }
+  return run;
+}
+
+// A scenario of kFaultScenarios, run as above; the user's files must come out unchanged.
+inline FaultRun run_fault_scenario(const std::string& file) {
+  CheckedRun run = run_checked_scenario(kFaultScenarios + file);
+  EXPECT_TRUE(run.files_unchanged) << file;
+  EXPECT_TRUE(run.scenario_sha256) << file;
+  EXPECT_TRUE(run.topology_sha256) << file;
   return run;
 }
 

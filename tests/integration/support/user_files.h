@@ -18,7 +18,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/support/fault_journal.h"
 #include "tests/integration/support/lbchaos_process.h"
 
 namespace lbchaos::test_support {
@@ -132,38 +131,6 @@ inline ::testing::AssertionResult journal_records_sha256(const nlohmann::json& s
                                          << ", the file had " << expected;
   }
   return ::testing::AssertionSuccess();
-}
-
-// `lbchaos run <scenario> --json ...` like fault_journal.h's run_fault_scenario, for a scenario
-// anywhere, with the folder holding it (the user's scenario and topology) snapshotted before
-// the run and compared afterwards; a test checks `files_unchanged`.
-struct CheckedRun : FaultRun {
-  ::testing::AssertionResult files_unchanged = ::testing::AssertionSuccess();
-  ::testing::AssertionResult scenario_sha256 = ::testing::AssertionSuccess();
-  ::testing::AssertionResult topology_sha256 = ::testing::AssertionSuccess();
-};
-
-inline CheckedRun run_checked_scenario(const std::filesystem::path& scenario_file) {
-  const UserFiles files({scenario_file.parent_path()});
-  TempDir dir;
-  LbchaosProcess lbchaos({"run", scenario_file.string(), "--json", (dir / "journal.json").string()},
-                         dir.path());
-  CheckedRun run;
-  run.exit_code = lbchaos.exit_code(std::chrono::seconds(120));
-  run.output = lbchaos.output();
-  const std::string text = read_file(dir / "journal.json");
-  if (!text.empty()) run.scenario = nlohmann::json::parse(text)["scenarios"][0];
-  // Bounded: a node may take a moment to be reaped after lbchaos has exited.
-  eventually([&] { return processes_of_run(dir.path().string()).empty(); },
-             std::chrono::seconds(2));
-  run.leftover_processes = processes_of_run(dir.path().string()).size();
-  run.files_unchanged = unchanged(files);
-  if (!run.scenario.is_null()) {
-    run.scenario_sha256 = journal_records_sha256(run.scenario, files, scenario_file);
-    run.topology_sha256 = journal_records_sha256(
-        run.scenario, files, run.scenario.at("topology").at("file").get<std::string>());
-  }
-  return run;
 }
 
 }  // namespace lbchaos::test_support
