@@ -31,6 +31,7 @@ class AlertEngine {
   // and without start(). Every node the engine started is ended.
   virtual boost::asio::awaitable<void> stop() = 0;
 
+  // Grows while the engine runs (events as they are observed), complete after stop().
   [[nodiscard]] virtual const AlertRecording& recording() const = 0;
 };
 

@@ -42,13 +42,19 @@ asio::awaitable<void> EmbeddedEngine::start() {
     return names.contains(std::string(name));
   };
   collector_ = std::make_unique<observe::MetricsCollector>(io_, targets_, std::move(options));
-  collector_->start([this](const observe::ScrapeRound& round) { evaluator_->observe(round); });
+  collector_->start([this](const observe::ScrapeRound& round) {
+    const auto& events = evaluator_->events();
+    const std::size_t before = events.size();
+    evaluator_->observe(round);
+    // Live, for `lbchaos up`: the recording grows as the alerts change.
+    recording_.events.insert(recording_.events.end(), events.begin() + static_cast<long>(before),
+                             events.end());
+  });
   co_return;
 }
 
 asio::awaitable<void> EmbeddedEngine::stop() {
   if (collector_) co_await collector_->stop();
-  if (evaluator_) recording_.events = evaluator_->events();
 }
 
 }  // namespace lbchaos::alerting

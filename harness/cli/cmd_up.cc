@@ -3,6 +3,7 @@
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,8 +15,10 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 
+#include "harness/alerting/alert_engine.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/logging.h"
 #include "harness/cli/run_io.h"
@@ -57,8 +60,33 @@ void announce(deploy::Deployment& deployment) {
       fmt::print("  {} frontend {}: {}\n", instance->name(), frontend, url);
     }
   }
-  fmt::print("Press Ctrl-C to stop.\n");
+  fmt::print("Alerts ({} engine) are logged as they change. Press Ctrl-C to stop.\n",
+             deployment.topology().alerting.engine ==
+                     topology::AlertingSettings::Engine::kPrometheus
+                 ? "prometheus"
+                 : "embedded");
   std::fflush(stdout);
+}
+
+// Game days: every alert state change, as the engine reports it, until Ctrl-C.
+asio::awaitable<void> log_alerts(const alerting::AlertEngine& engine, asio::steady_timer& timer,
+                                 const bool& stopping) {
+  std::size_t shown = 0;
+  while (!stopping) {
+    const auto& events = engine.recording().events;
+    for (; shown < events.size(); ++shown) {
+      const auto& event = events[shown];
+      std::string labels;
+      for (const auto& [name, value] : event.labels) {
+        labels += fmt::format("{}{}={}", labels.empty() ? "" : ",", name, value);
+      }
+      spdlog::info("alert {} {}{{{}}}{}", alerting::to_string(event.state), event.rule, labels,
+                   event.summary.empty() ? "" : ": " + event.summary);
+    }
+    timer.expires_after(std::chrono::milliseconds(250));
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 }
 
 int run_up(const UpOptions& options) {
@@ -81,6 +109,8 @@ int run_up(const UpOptions& options) {
   deploy::Deployment deployment(io, std::move(*topology), *run_dir);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer until_stopped(io, asio::steady_timer::time_point::max());
+  asio::steady_timer alert_timer(io);
+  std::unique_ptr<alerting::AlertEngine> alerts;
   bool stop_requested = false;
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
@@ -88,14 +118,19 @@ int run_up(const UpOptions& options) {
     stop_requested = true;
     deployment.request_stop();
     until_stopped.cancel();
+    alert_timer.cancel();
   });
 
   int exit_code = kExitOk;
   auto main = [&]() -> asio::awaitable<void> {
     try {
       co_await deployment.prepare();
+      alerts = alerting::make_alert_engine(deployment);
+      co_await alerts->prepare();
       co_await deployment.launch();
+      co_await alerts->start();
       announce(deployment);
+      asio::co_spawn(io, log_alerts(*alerts, alert_timer, stop_requested), asio::detached);
       if (!options.ready_file.empty()) write_ready_file(options.ready_file, deployment.describe());
       boost::system::error_code ignored;
       if (!stop_requested) {
@@ -110,6 +145,15 @@ int run_up(const UpOptions& options) {
     } catch (const deploy::Interrupted&) {
       spdlog::info("interrupted during start-up");
       exit_code = kExitOk;
+    }
+    stop_requested = true;
+    alert_timer.cancel();
+    if (alerts) {
+      try {
+        co_await alerts->stop();
+      } catch (const std::exception& e) {
+        spdlog::error("stopping the alert engine failed: {}", e.what());
+      }
     }
     co_await deployment.shutdown();
     signals.cancel();

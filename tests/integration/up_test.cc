@@ -206,5 +206,32 @@ TEST(Up, TwoInstancesServeTheSamePool) {
   expect_nothing_left(dir);
 }
 
+
+// Game days: `up` runs the alert engine and logs every alert state change as it happens.
+TEST(UpAlerts, KillingAServerByHandLogsTheServerDownAlertFiring) {
+  TempDir dir;
+  LbchaosProcess lbchaos({"up", kQuickstart, "--ready-file", (dir / "ready.json").string()},
+                         dir.path());
+  const auto ready = wait_ready_file(lbchaos, dir / "ready.json");
+  ASSERT_TRUE(ready) << lbchaos.output();
+  pid_t web1 = -1;
+  for (const auto& node : (*ready)["nodes"]) {
+    if (node["name"] == "app/web1") web1 = node["pid"].get<pid_t>();
+  }
+  ASSERT_GT(web1, 0);
+  ::kill(-web1, SIGKILL);  // its process group, as the kill fault does
+  EXPECT_TRUE(eventually(
+      [&] {
+        return lbchaos.output().find("alert firing HaproxyServerDown{instance=lb0,proxy=app,"
+                                     "server=web1") != std::string::npos;
+      },
+      std::chrono::seconds(20)))
+      << lbchaos.output();
+  lbchaos.signal(SIGINT);
+  EXPECT_EQ(lbchaos.exit_code(), 0) << lbchaos.output();
+  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); },
+                         std::chrono::seconds(5)));
+}
+
 }  // namespace
 }  // namespace lbchaos
