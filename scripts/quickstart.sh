@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh release
+scripts/build.sh release lbchaos  # the tool only; scripts/test.sh builds the tests too
 if [[ "${1:-}" == up ]]; then
   shift
   exec build/release/lbchaos up topologies/quickstart.toml "$@"
