@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "tests/integration/support/lbchaos_process.h"
+#include "tests/integration/support/user_files.h"
 
 namespace lbchaos {
 namespace {
@@ -17,6 +18,7 @@ using ::testing::HasSubstr;
 const std::string kHeal = std::string(LBCHAOS_TEST_DATA) + "/integration/heal/";
 
 nlohmann::json run_scenario(const std::string& file, std::vector<std::string> extra = {}) {
+  const UserFiles user_files({std::filesystem::path(kHeal + file).parent_path()});
   TempDir dir;
   std::vector<std::string> args{"run", kHeal + file, "--json", (dir / "journal.json").string()};
   args.insert(args.end(), extra.begin(), extra.end());
@@ -24,6 +26,7 @@ nlohmann::json run_scenario(const std::string& file, std::vector<std::string> ex
   const int code = lbchaos.exit_code(120s);
   EXPECT_TRUE(code == 0 || code == 1) << lbchaos.output();
   EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 2s));
+  EXPECT_TRUE(unchanged(user_files)) << file;
   return nlohmann::json::parse(read_file(dir / "journal.json"))["scenarios"][0];
 }
 

@@ -10,6 +10,7 @@
 
 #include "harness/faults/config_corruption.h"
 #include "tests/integration/support/lbchaos_process.h"
+#include "tests/integration/support/user_files.h"
 
 namespace lbchaos {
 namespace {
@@ -30,10 +31,14 @@ const nlohmann::json& probe(const nlohmann::json& scenario, const std::string& n
 
 // Runs one scenario file and returns its journal entry; lbchaos must exit `expected_exit`.
 nlohmann::json run_scenario(const TempDir& dir, const std::string& file, int expected_exit = 0) {
+  // Every corruption happens on a copy: the scenario's folder and the user configs are untouched.
+  const UserFiles user_files({std::filesystem::path(kScenarios + file).parent_path(),
+                              std::filesystem::path(LBCHAOS_TEST_DATA) / "haproxy"});
   LbchaosProcess lbchaos({"run", kScenarios + file, "--json", (dir / "journal.json").string()},
                          dir.path());
   EXPECT_EQ(lbchaos.exit_code(60s), expected_exit) << lbchaos.output();
   EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 2s));
+  EXPECT_TRUE(unchanged(user_files)) << file;
   const auto journal = nlohmann::json::parse(read_file(dir / "journal.json"));
   return journal["scenarios"][0];
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/integration/support/lbchaos_process.h"
+#include "tests/integration/support/user_files.h"
 
 namespace lbchaos {
 namespace {
@@ -29,10 +30,12 @@ struct RunOutput {
 
 // Runs one scenario (keeping its run directory inside `dir`, which the test removes).
 RunOutput run_scenario(const TempDir& dir, const std::string& file, int expected_exit = 0) {
+  const UserFiles user_files({std::filesystem::path(kNetwork + file).parent_path()});
   LbchaosProcess lbchaos(
       {"run", kNetwork + file, "--keep", "--json", (dir / "journal.json").string()}, dir.path());
   const int code = lbchaos.exit_code(120s);
   EXPECT_EQ(code, expected_exit) << lbchaos.output();
+  EXPECT_TRUE(unchanged(user_files)) << file;
   RunOutput run;
   if (std::filesystem::exists(dir / "journal.json")) {
     run.scenario = json::parse(read_file(dir / "journal.json"))["scenarios"][0];
