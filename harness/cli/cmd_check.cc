@@ -1,5 +1,5 @@
-// `lbchaos check PATH...`: parse, render, `haproxy -c` the result, check the alert rules.
-// Nothing is started.
+// `lbchaos check PATH...`: parse, render, `haproxy -c` the result, check the alert rules and
+// that every fault can apply to its target. Nothing is started.
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "harness/alerting/alert_engine.h"
 #include "harness/alerting/rule_loader.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/input_paths.h"
@@ -17,8 +16,8 @@
 #include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
-#include "harness/deploy/deployment.h"
 #include "harness/scenario/loader.h"
+#include "harness/scenario/preflight.h"
 #include "harness/topology/loader.h"
 
 namespace lbchaos::cli {
@@ -36,24 +35,20 @@ int check_one(const fs::path& file) {
       fmt::print("ok    {} ({} alert rules)\n", file.string(), rules.size());
       return kExitOk;
     }
-    // A scenario is checked through the topology it runs against.
-    auto topology = scenario::looks_like_scenario(file) ? scenario::load_scenario(file).topology
-                                                        : topology::load_topology(file);
-    process::RunDirectory run_dir("check-" + topology.name);
+    // A scenario is checked through the topology it runs against, and its faults against that.
+    std::optional<scenario::Scenario> scenario;
+    if (scenario::looks_like_scenario(file)) scenario = scenario::load_scenario(file);
+    auto topology = scenario ? scenario->topology : topology::load_topology(file);
     boost::asio::io_context io;
-    deploy::Deployment deployment(io, std::move(topology), run_dir);
     std::exception_ptr failure;
-    auto prepare_only = [&]() -> boost::asio::awaitable<void> {
+    auto checked = [&]() -> boost::asio::awaitable<void> {
       try {
-        co_await deployment.prepare();
-        // Rules files: TOML read strictly, PromQL through `promtool check rules`.
-        co_await alerting::make_alert_engine(deployment)->prepare();
+        co_await scenario::preflight(io, std::move(topology), scenario ? &*scenario : nullptr);
       } catch (...) {
         failure = std::current_exception();
       }
-      co_await deployment.shutdown();  // nothing was started; this closes the log receivers
     };
-    if (!run_io(io, prepare_only())) return kExitEnvironment;
+    if (!run_io(io, checked())) return kExitEnvironment;
     if (failure) std::rethrow_exception(failure);
     fmt::print("ok    {}\n", file.string());
     return kExitOk;

@@ -29,6 +29,7 @@
 #include "harness/report/json_journal.h"
 #include "harness/report/junit_report.h"
 #include "harness/scenario/loader.h"
+#include "harness/scenario/preflight.h"
 #include "harness/scenario/runner.h"
 
 namespace lbchaos::cli {
@@ -62,6 +63,31 @@ std::vector<scenario::Scenario> load_scenarios(const std::vector<std::string>& p
   return scenarios;
 }
 
+// What `lbchaos check` verifies, for every scenario before the first runs: a fault that cannot
+// apply, a config haproxy refuses or a broken rules file is exit 2 with nothing started.
+int preflight_all(asio::io_context& io, const std::vector<scenario::Scenario>& scenarios,
+                  std::optional<std::uint64_t> seed) {
+  int code = kExitOk;
+  auto check_all = [&]() -> asio::awaitable<void> {
+    for (const auto& s : scenarios) {
+      try {
+        co_await scenario::preflight(io, s.topology, &s, seed);
+      } catch (const InputError& e) {
+        spdlog::error("{}", e.what());
+        code = kExitBadInput;
+        co_return;
+      } catch (const EnvironmentError& e) {
+        spdlog::error("{}", e.what());
+        code = kExitEnvironment;
+        co_return;
+      }
+    }
+  };
+  if (!run_io(io, check_all())) return kExitEnvironment;
+  io.restart();
+  return code;
+}
+
 // The live progress line, on a terminal only.
 asio::awaitable<void> show_progress(const scenario::ScenarioRunner& runner, const bool& done) {
   asio::steady_timer tick(co_await asio::this_coro::executor);
@@ -90,6 +116,7 @@ int run_scenarios(const RunCommandOptions& options) {
   }
 
   asio::io_context io(1);  // one thread owns everything: no locking
+  if (const int code = preflight_all(io, scenarios, options.seed); code != kExitOk) return code;
   std::vector<scenario::ScenarioResult> results;
   scenario::ScenarioRunner* current = nullptr;
   bool interrupted = false;

@@ -26,6 +26,9 @@ void print_scenario(std::FILE* out, const scenario::ScenarioResult& result) {
     fmt::print(out, "   could not run: {}\n", result.error);
     return;
   }
+  if (!result.abort_reason.empty()) {
+    fmt::print(out, "   aborted at +{:.2f}s: {}\n", result.abort_at_s(), result.abort_reason);
+  }
   std::size_t probe_width = 5, target_width = 6;
   for (const auto& p : result.probes) {
     probe_width = std::max(probe_width, p.probe.size());

@@ -28,6 +28,7 @@ json scenario_as_run(const scenario::Scenario& s) {
     if (e.at_least) entry["at_least"] = *e.at_least;
     if (e.at_most) entry["at_most"] = *e.at_most;
     if (e.probe == "latency") entry["percentile"] = e.percentile;
+    if (e.abort) entry["abort"] = true;
     expectations.push_back(entry);
   }
   const auto& t = s.traffic;
@@ -123,6 +124,9 @@ json scenario_json(const scenario::ScenarioResult& r) {
                        {"deliveries", deliveries}}},
            {"probes", probes}};
   if (r.outcome == scenario::ScenarioResult::Outcome::kError) out["error"] = r.error;
+  out["aborted"] = r.abort_reason.empty()
+                       ? json(nullptr)
+                       : json{{"at_s", r.abort_at_s()}, {"reason", r.abort_reason}};
   if (!rec.records.empty()) out["timeline"] = scenario::Timeline::build(rec).to_json();
   return out;
 }

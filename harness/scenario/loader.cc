@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/scenario/abort_condition.h"
 #include "harness/scenario/random_schedule.h"
 #include "harness/topology/loader.h"
 #include "harness/topology/toml_reader.h"
@@ -60,10 +61,10 @@ constexpr std::array<std::string_view, 6> kOverloadKeys{"at",         "action", 
                                                         "heal_after", "max_inflight", "crash"};
 constexpr std::array<std::string_view, 7> kRandomKeys{
     "at", "action", "actions", "targets", "min_gap", "min_duration", "max_duration"};
-constexpr std::array<std::string_view, 13> kExpectKeys{
+constexpr std::array<std::string_view, 14> kExpectKeys{
     "probe",  "during",       "target",          "at_least", "at_most",
     "percentile", "min_samples", "rule",         "labels",   "fires_within",
-    "resolves_within", "silent", "delivered_within"};
+    "resolves_within", "silent", "delivered_within", "abort"};
 constexpr std::array<std::string_view, 4> kAlertCheckKeys{"fires_within", "resolves_within",
                                                           "silent", "delivered_within"};
 constexpr std::array<std::string_view, 4> kWindows{"all", "steady", "fault", "recovery"};
@@ -697,6 +698,12 @@ class ScenarioLoader {
                                                    probe.name));
     }
     if (const auto n = table.integer_in("min_samples", 1)) expectation.min_samples = *n;
+    if (const auto abort = table.boolean("abort")) {
+      expectation.abort = *abort;
+      if (const auto why = abort_not_supported(expectation); why && *abort) {
+        table.fail_at_key("abort", *why);
+      }
+    }
     if (probe.name == "alert") {
       read_alert_check(table, expectation);
     } else {

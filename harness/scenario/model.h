@@ -100,6 +100,7 @@ struct Expectation {
   double percentile = 99;             // latency: 50, 90, 99, 99.9
   int min_samples = 100;              // distribution: below this, the probe cannot judge
   std::optional<AlertCheck> alert;    // probe alert only
+  bool abort = false;                 // stop the run once this can no longer pass
   SourcePosition where;
 };
 

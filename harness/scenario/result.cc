@@ -15,6 +15,11 @@ int count_verdict(const std::vector<probes::ProbeResult>& probes, probes::ProbeR
 
 }  // namespace
 
+double ScenarioResult::abort_at_s() const {
+  if (abort_reason.empty()) return 0;
+  return static_cast<double>(abort_ns - recording.traffic_start_ns) / 1e9;
+}
+
 int ScenarioResult::passed() const { return count_verdict(probes, probes::ProbeResult::kPass); }
 int ScenarioResult::failed() const { return count_verdict(probes, probes::ProbeResult::kFail); }
 int ScenarioResult::errors() const { return count_verdict(probes, probes::ProbeResult::kError); }

@@ -22,10 +22,14 @@ struct ScenarioResult {
   std::uint64_t seed = 0;
   std::string haproxy_version;
   std::map<std::string, std::string> config_sha256;  // path -> sha256 of every config used
+  std::string abort_reason;  // set when an `abort = true` expectation stopped the run early
+  std::int64_t abort_ns = 0;  // when, on the run's clock
   std::vector<probes::ProbeResult> probes;
   RunRecording recording;
   double wall_seconds = 0;
 
+  // Seconds from the start of traffic to the abort (0 when the run was not aborted).
+  [[nodiscard]] double abort_at_s() const;
   [[nodiscard]] int passed() const;
   [[nodiscard]] int failed() const;
   [[nodiscard]] int errors() const;

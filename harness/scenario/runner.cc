@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "harness/alerting/alert_engine.h"
@@ -18,6 +19,7 @@
 #include "harness/faults/lb_faults.h"
 #include "harness/process/run_command.h"
 #include "harness/process/run_directory.h"
+#include "harness/scenario/abort_condition.h"
 #include "harness/scenario/random_schedule.h"
 #include "harness/traffic/load_generator.h"
 
@@ -46,12 +48,20 @@ struct Step {
 
 // Lets traffic settle into its schedule before the first intended send.
 constexpr auto kTrafficLead = 20ms;
+// How often the `abort = true` expectations are checked during traffic.
+constexpr auto kAbortCheckInterval = 100ms;
 
 }  // namespace
 
 struct ScenarioRunner::State {
   State(asio::io_context& io_, const Scenario& scenario_, RunOptions options_)
-      : io(io_), scenario(scenario_), options(options_), schedule_timer(io_), schedule_done(io_) {}
+      : io(io_),
+        scenario(scenario_),
+        options(options_),
+        schedule_timer(io_),
+        schedule_done(io_),
+        abort_timer(io_),
+        abort_watch_done(io_) {}
 
   asio::io_context& io;
   const Scenario& scenario;
@@ -65,6 +75,10 @@ struct ScenarioRunner::State {
   std::vector<ScheduledFault> faults;
   asio::steady_timer schedule_timer;
   asio::steady_timer schedule_done;  // cancelled when the schedule coroutine has returned
+  asio::steady_timer abort_timer;
+  asio::steady_timer abort_watch_done;  // cancelled when the abort watch has returned
+  bool abort_watch_running = false;
+  bool traffic_done = false;
   bool schedule_running = false;
   bool stop_requested = false;
   bool schedule_stop = false;
@@ -74,6 +88,8 @@ struct ScenarioRunner::State {
   asio::awaitable<void> bring_up();
   asio::awaitable<void> drive_traffic();
   asio::awaitable<void> run_schedule();
+  asio::awaitable<void> watch_abort_conditions();
+  asio::awaitable<void> stop_abort_watch();
   asio::awaitable<void> inject(ScheduledFault& fault);
   asio::awaitable<void> heal(ScheduledFault& fault);
   asio::awaitable<void> heal_everything();
@@ -141,6 +157,7 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
     error_code = kExitEnvironment;
   }
   interrupted = interrupted || s.stop_requested;
+  co_await s.stop_abort_watch();
 
   co_await s.heal_everything();
   co_await s.stop_alerting();
@@ -163,7 +180,8 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
     if (interrupted) {
       s.result.outcome = ScenarioResult::Outcome::kInterrupted;
     } else {
-      s.result.outcome = s.result.failed() + s.result.errors() == 0
+      const bool all_passed = s.result.failed() + s.result.errors() == 0;
+      s.result.outcome = all_passed && s.result.abort_reason.empty()
                              ? ScenarioResult::Outcome::kPassed
                              : ScenarioResult::Outcome::kFailed;
     }
@@ -179,11 +197,8 @@ asio::awaitable<void> ScenarioRunner::State::bring_up() {
   run_dir->keep(options.keep);
   deployment = std::make_unique<deploy::Deployment>(io, scenario.topology, *run_dir);
   co_await deployment->prepare();
-  alerts = alerting::make_alert_engine(*deployment);
-  co_await alerts->prepare();
-  co_await record_provenance();
-  co_await deployment->launch();
-  co_await alerts->start();
+  // Every fault is built from the prepared deployment before anything starts, so a fault that
+  // cannot apply to its target is invalid input with nothing to tear down.
   for (const auto& spec : planned_faults) {
     auto fault = faults::make_fault(spec, *deployment);
     if (auto* recorder = dynamic_cast<faults::ReloadRecorder*>(fault.get())) {
@@ -191,6 +206,11 @@ asio::awaitable<void> ScenarioRunner::State::bring_up() {
     }
     faults.push_back(ScheduledFault{&spec, std::move(fault), 0, false, false});
   }
+  alerts = alerting::make_alert_engine(*deployment);
+  co_await alerts->prepare();
+  co_await record_provenance();
+  co_await deployment->launch();
+  co_await alerts->start();
 }
 
 asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
@@ -222,6 +242,13 @@ asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
   schedule_running = true;
   schedule_done.expires_at(asio::steady_timer::time_point::max());
   asio::co_spawn(io, run_schedule(), asio::detached);
+  const bool watch_aborts = std::any_of(scenario.expectations.begin(), scenario.expectations.end(),
+                                        [](const Expectation& e) { return e.abort; });
+  if (watch_aborts) {
+    abort_watch_running = true;
+    abort_watch_done.expires_at(asio::steady_timer::time_point::max());
+    asio::co_spawn(io, watch_abort_conditions(), asio::detached);
+  }
   co_await generator->run(traffic_start);
 
   // Traffic is over: the schedule stops, and whatever is still injected is healed afterwards.
@@ -260,6 +287,42 @@ asio::awaitable<void> ScenarioRunner::State::run_schedule() {
   }
   schedule_running = false;
   schedule_done.cancel();
+}
+
+// Checks the `abort = true` expectations as requests complete; the first that can no longer pass
+// stops the traffic, and the run goes on to heal, tear down and evaluate as at its normal end.
+asio::awaitable<void> ScenarioRunner::State::watch_abort_conditions() {
+  const auto& spec = scenario.traffic;
+  const auto due = static_cast<std::uint64_t>(
+      std::ceil(spec.rate * std::chrono::duration<double>(spec.duration).count()));
+  while (!traffic_done && result.abort_reason.empty()) {
+    for (const auto& expectation : scenario.expectations) {
+      if (!expectation.abort) continue;
+      if (auto reason = abort_reason(expectation, generator->failed(), due)) {
+        result.abort_reason = std::move(*reason);
+        result.abort_ns = to_ns(mono_now());
+        spdlog::warn("aborting: {}", result.abort_reason);
+        schedule_stop = true;
+        schedule_timer.cancel();
+        generator->request_stop();
+        break;
+      }
+    }
+    abort_timer.expires_after(kAbortCheckInterval);
+    boost::system::error_code ignored;
+    co_await abort_timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  abort_watch_running = false;
+  abort_watch_done.cancel();
+}
+
+asio::awaitable<void> ScenarioRunner::State::stop_abort_watch() {
+  traffic_done = true;
+  abort_timer.cancel();
+  boost::system::error_code ignored;
+  while (abort_watch_running) {
+    co_await abort_watch_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 }
 
 asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {
