@@ -14,13 +14,54 @@ using nlohmann::json;
 
 double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
 
+bool is_network_action(const std::string& action) {
+  for (const char* name : {"latency", "bandwidth", "reset", "blackhole", "slow_close", "slice"}) {
+    if (action == name) return true;
+  }
+  return false;
+}
+
+// The parameters a fault ran with: only those its action takes and the file (or a default) set.
+json fault_params(const scenario::FaultSpec& f) {
+  const auto& p = f.params;
+  json params = json::object();
+  const auto put_duration = [&](const char* key, const std::optional<Duration>& d) {
+    if (d) params[key] = seconds(*d);
+  };
+  if (!p.weight.empty()) params["weight"] = p.weight;
+  if (!p.mode.empty()) {
+    params["mode"] = p.mode;
+    params["apply"] = p.apply;
+  }
+  put_duration("latency_s", p.latency);
+  put_duration("jitter_s", p.jitter);
+  if (p.bandwidth) params["bandwidth_bytes_per_s"] = *p.bandwidth;
+  if (p.slice_bytes) params["slice_bytes"] = *p.slice_bytes;
+  if (is_network_action(f.action)) {
+    params["direction"] = p.direction;
+    params["toxicity"] = p.toxicity;
+  }
+  if (p.ratio) params["ratio"] = *p.ratio;
+  if (f.action == "errors") params["status"] = p.status;
+  put_duration("delay_s", p.delay);
+  if (p.max_inflight) params["max_inflight"] = *p.max_inflight;
+  if (f.action == "overload") params["crash"] = p.crash;
+  if (!p.actions.empty()) params["actions"] = p.actions;
+  if (!p.targets.empty()) params["targets"] = p.targets;
+  put_duration("min_gap_s", p.min_gap);
+  put_duration("min_duration_s", p.min_duration);
+  put_duration("max_duration_s", p.max_duration);
+  return params;
+}
+
 json scenario_as_run(const scenario::Scenario& s) {
   json faults = json::array();
   for (const auto& f : s.faults) {
     faults.push_back({{"at_s", seconds(f.at)},
                       {"action", f.action},
                       {"target", f.target},
-                      {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)}});
+                      {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)},
+                      {"params", fault_params(f)}});
   }
   json expectations = json::array();
   for (const auto& e : s.expectations) {

@@ -62,6 +62,7 @@ TEST(HarnessStop, SigkilledHarnessLeavesNoFrozenNodeBehind) {
   EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 10s))
       << processes_of_run(dir.path().string()).size() << " process(es) of the run remain";
   // The next run removes the run directory the killed harness left.
+  ASSERT_EQ(run_directories_in(dir.path()).size(), 1U);
   LbchaosProcess next({"check", kHeal + "long_pause.toml"}, dir.path());
   EXPECT_EQ(next.exit_code(60s), 0) << next.output();
   EXPECT_TRUE(run_directories_in(dir.path()).empty());
