@@ -4,6 +4,7 @@
 
 #include "harness/alerting/default_rules.h"
 #include "harness/alerting/rule_loader.h"
+#include "harness/common/clock.h"
 
 namespace lbchaos::alerting {
 
@@ -47,8 +48,11 @@ asio::awaitable<void> EmbeddedEngine::start() {
     const std::size_t before = events.size();
     evaluator_->observe(round);
     // Live, for `lbchaos up`: the recording grows as the alerts change.
-    recording_.events.insert(recording_.events.end(), events.begin() + static_cast<long>(before),
-                             events.end());
+    const auto reported = to_ns(mono_now());
+    for (auto event = events.begin() + static_cast<long>(before); event != events.end(); ++event) {
+      recording_.events.push_back(*event);
+      recording_.events.back().reported_ns = reported;
+    }
   });
   co_return;
 }

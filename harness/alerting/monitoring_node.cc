@@ -86,6 +86,13 @@ boost::asio::awaitable<void> MonitoringNode::stop(std::chrono::nanoseconds grace
   co_await child_->stop(grace);
 }
 
+std::optional<std::string> MonitoringNode::died() const {
+  if (!child_ || stopping_) return std::nullopt;
+  const auto status = child_->exit_status();
+  if (!status) return std::nullopt;
+  return fmt::format("{} (pid {}) exited: {}", name_, pid(), status->to_string());
+}
+
 std::string MonitoringNode::failure(std::string_view what) const {
   const auto tail = deploy::read_log_tail(log_file_, 12);
   return fmt::format("{} (pid {}) {}; its log {}{}", name_, pid(), what, log_file_.string(),

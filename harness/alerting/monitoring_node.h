@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,8 @@ class MonitoringNode {
   [[nodiscard]] const std::filesystem::path& log_file() const { return log_file_; }
   [[nodiscard]] pid_t pid() const { return child_ ? child_->pid() : -1; }
   [[nodiscard]] bool running() const { return child_ && child_->running(); }
+  // "prometheus (pid 123) exited: killed by SIGKILL" once it exited on its own (not by stop()).
+  [[nodiscard]] std::optional<std::string> died() const;
 
   // Spawns `executable args...` in dir(). Throws EnvironmentError.
   void start(boost::asio::io_context& io, std::vector<std::string> args);

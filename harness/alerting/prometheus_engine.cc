@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <fstream>
 
 #include "harness/alerting/prometheus_config.h"
@@ -149,7 +150,13 @@ asio::awaitable<void> PrometheusEngine::start() {
   polling_ = true;
   poll_timer_.emplace(io);
   poll_finished_.emplace(io, MonoTime::max());
+  ++loops_running_;
   asio::co_spawn(io, poll_alerts(alive_), asio::detached);
+  if (alertmanager_) {
+    watch_timer_.emplace(io);
+    ++loops_running_;
+    asio::co_spawn(io, watch_alertmanager(alive_), asio::detached);
+  }
 }
 
 // Prometheus is ready before its service discovery has handed it the targets and the
@@ -204,9 +211,12 @@ asio::awaitable<void> PrometheusEngine::load_rule_names() {
   }
 }
 
+// A missed poll is not a resolution: the last known states stay, and the outage is recorded so
+// that the `alert` probe does not judge what the engine did not see.
 asio::awaitable<void> PrometheusEngine::poll_alerts(std::shared_ptr<bool> alive) {
   const auto endpoint = prometheus_->endpoint();
-  std::string last_error;
+  OutageLog outages("prometheus", recording_.outages);
+  outages.answered(to_ns(mono_now()));  // start() has just heard from it
   auto next = mono_now();
   while (polling_) {
     const auto response = co_await observe::http_request(endpoint, "/api/v1/alerts", kApiTimeout);
@@ -217,13 +227,13 @@ asio::awaitable<void> PrometheusEngine::poll_alerts(std::shared_ptr<bool> alive)
       if (!response.ok) throw AlertApiError(response.error);
       for (auto& event : tracker_.observe(parse_active_alerts(response.body), at)) {
         spdlog::debug("alert {} {} {}", event.rule, to_string(event.state), describe(event.labels));
+        event.reported_ns = at;
         recording_.events.push_back(std::move(event));
       }
-      last_error.clear();
+      if (outages.out()) spdlog::info("prometheus answers GET /api/v1/alerts again");
+      outages.answered(at);
     } catch (const AlertApiError& e) {
-      // A missed poll is not a resolution: keep the last known states until Prometheus answers.
-      if (last_error != e.what()) spdlog::warn("prometheus: GET /api/v1/alerts: {}", e.what());
-      last_error = e.what();
+      note_miss(outages, *prometheus_, at, fmt::format("GET /api/v1/alerts: {}", e.what()));
     }
     next = std::max(next + kPollInterval, mono_now());
     poll_timer_->expires_at(next);
@@ -231,7 +241,49 @@ asio::awaitable<void> PrometheusEngine::poll_alerts(std::shared_ptr<bool> alive)
     co_await poll_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     if (!*alive) co_return;
   }
-  poll_finished_->cancel();  // stop() waits for this
+  loop_finished();
+}
+
+// Deliveries need a live Alertmanager: its outages make delivered_within unjudgeable.
+asio::awaitable<void> PrometheusEngine::watch_alertmanager(std::shared_ptr<bool> alive) {
+  const auto endpoint = alertmanager_->endpoint();
+  OutageLog outages("alertmanager", recording_.outages);
+  outages.answered(to_ns(mono_now()));
+  auto next = mono_now();
+  while (polling_) {
+    const auto response = co_await observe::http_request(endpoint, "/-/ready", kApiTimeout);
+    if (!*alive) co_return;
+    if (!polling_) break;
+    const auto at = to_ns(mono_now());
+    if (response.ok && response.status == 200) {
+      if (outages.out()) spdlog::info("alertmanager answers GET /-/ready again");
+      outages.answered(at);
+    } else {
+      const std::string answer =
+          response.ok ? fmt::format("HTTP {}", response.status) : response.error;
+      note_miss(outages, *alertmanager_, at, "GET /-/ready: " + answer);
+    }
+    next = std::max(next + kPollInterval, mono_now());
+    watch_timer_->expires_at(next);
+    boost::system::error_code ignored;
+    co_await watch_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (!*alive) co_return;
+  }
+  loop_finished();
+}
+
+void PrometheusEngine::note_miss(OutageLog& outages, const MonitoringNode& node, std::int64_t at_ns,
+                                 std::string api_error) {
+  // A dead node says more than the refused connection that revealed it.
+  const std::string why = node.died().value_or(std::move(api_error));
+  if (outages.failed(at_ns, why)) {
+    spdlog::warn("{} does not answer ({}): the alert probe cannot judge until it answers again",
+                 node.name(), why);
+  }
+}
+
+void PrometheusEngine::loop_finished() {
+  if (--loops_running_ == 0) poll_finished_->cancel();  // stop() waits for this
 }
 
 void PrometheusEngine::on_notification(std::string_view body) {
@@ -248,8 +300,14 @@ asio::awaitable<void> PrometheusEngine::stop() {
   if (polling_) {
     polling_ = false;
     poll_timer_->cancel();
-    boost::system::error_code ignored;
-    co_await poll_finished_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (watch_timer_) watch_timer_->cancel();
+    while (loops_running_ > 0) {
+      boost::system::error_code ignored;
+      co_await poll_finished_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    std::stable_sort(
+        recording_.outages.begin(), recording_.outages.end(),
+        [](const EngineOutage& a, const EngineOutage& b) { return a.from_ns < b.from_ns; });
   }
   // Prometheus first: its last notifications still reach a running Alertmanager.
   if (prometheus_) co_await prometheus_->stop(kStopGrace);

@@ -28,7 +28,8 @@ class Deployment;
 // alertmanager.yml, both nodes' logs and storage.
 //
 // Alert states come from Prometheus's GET /api/v1/alerts, polled every 250 ms and stamped when
-// the answer arrives; deliveries are the webhook notifications, stamped on arrival.
+// the answer arrives; deliveries are the webhook notifications, stamped on arrival. A node that
+// dies or stops answering mid-run is an outage in the recording (the probe cannot judge it).
 namespace lbchaos::alerting {
 
 class PrometheusEngine : public AlertEngine {
@@ -53,6 +54,10 @@ class PrometheusEngine : public AlertEngine {
   boost::asio::awaitable<void> wait_scraping_and_notifying(MonoTime deadline);
   boost::asio::awaitable<void> load_rule_names();
   boost::asio::awaitable<void> poll_alerts(std::shared_ptr<bool> alive);
+  boost::asio::awaitable<void> watch_alertmanager(std::shared_ptr<bool> alive);
+  static void note_miss(OutageLog& outages, const MonitoringNode& node, std::int64_t at_ns,
+                        std::string api_error);
+  void loop_finished();
   void on_notification(std::string_view body);
 
   deploy::Deployment& deployment_;
@@ -65,11 +70,14 @@ class PrometheusEngine : public AlertEngine {
   AlertTracker tracker_;
   AlertRecording recording_;
 
-  // The poll loop runs while polling_; it may outlive this object only to notice `alive_`.
+  // The poll loops (alerts, and Alertmanager's health) run while polling_; they may outlive
+  // this object only to notice `alive_`.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool polling_ = false;
+  int loops_running_ = 0;
   std::optional<boost::asio::steady_timer> poll_timer_;
-  std::optional<boost::asio::steady_timer> poll_finished_;  // cancelled when the loop ends
+  std::optional<boost::asio::steady_timer> watch_timer_;
+  std::optional<boost::asio::steady_timer> poll_finished_;  // cancelled when the last loop ends
   bool started_ = false;
   bool stopped_ = false;
 };

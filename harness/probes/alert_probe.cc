@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -15,6 +17,7 @@ namespace {
 
 using alerting::AlertEvent;
 using alerting::AlertState;
+using alerting::EngineOutage;
 using scenario::AlertCheck;
 using Kind = AlertCheck::Kind;
 
@@ -76,6 +79,46 @@ std::set<std::string> firing_at(const AlertCheck& check, const std::vector<Alert
   return firing;
 }
 
+// The same, counting only what the engine had reported before `t` (a scrape round that started
+// just before a fault may already show it: that is not "before the fault"). Instance -> since.
+std::map<std::string, std::int64_t> reported_firing_before(const AlertCheck& check,
+                                                           const std::vector<AlertEvent>& events,
+                                                           std::int64_t t) {
+  std::map<std::string, std::int64_t> firing;
+  for (const auto& event : events) {
+    if (alerting::reported_ns(event) >= t || !matches(check, event.rule, event.labels)) continue;
+    if (event.state == AlertState::kFiring) {
+      firing.emplace(instance_key(event), event.at_ns);
+    } else {
+      firing.erase(instance_key(event));
+    }
+  }
+  return firing;
+}
+
+// The first outage of an engine node overlapping [begin, end]: Prometheus's for alert states,
+// Alertmanager's too for deliveries.
+const EngineOutage* outage_during(const RunRecording& run, std::int64_t begin, std::int64_t end,
+                                  bool deliveries = false) {
+  for (const auto& outage : run.alerts.outages) {
+    if (outage.component == "alertmanager" && !deliveries) continue;
+    const auto until = outage.until_ns.value_or(std::numeric_limits<std::int64_t>::max());
+    if (outage.from_ns <= end && until >= begin) return &outage;
+  }
+  return nullptr;
+}
+
+// An outage makes the check unjudgeable when it could have changed the verdict.
+ProbeResult not_watching(ProbeResult result, const EngineOutage& outage, const RunRecording& run) {
+  const std::string until = outage.until_ns ? "to " + run_offset(run, *outage.until_ns)
+                                            : std::string("to the end of the run");
+  return cannot_judge(std::move(result),
+                      fmt::format("the alert engine was not watching: {} did not answer from {} "
+                                  "{} ({})",
+                                  outage.component, run_offset(run, outage.from_ns), until,
+                                  outage.why));
+}
+
 std::string rule_known(const AlertCheck& check, const RunRecording& run) {
   const auto& rules = run.alerts.rules;
   if (check.rule.empty() || rules.empty() ||
@@ -93,14 +136,15 @@ std::string rule_known(const AlertCheck& check, const RunRecording& run) {
 struct Origin {
   std::int64_t at_ns = 0;
   std::string event;
+  bool is_fault = false;
 };
 
 std::optional<Origin> origin(const Expectation& e, const RunRecording& run) {
   if (const auto* fault = measured_fault(e, run)) {
-    return Origin{fault->injected_ns, what_happened(*fault, fault->target)};
+    return Origin{fault->injected_ns, what_happened(*fault, fault->target), true};
   }
   if (!e.target.empty() || !run.faults.empty()) return std::nullopt;
-  return Origin{run.traffic_start_ns, "traffic started"};
+  return Origin{run.traffic_start_ns, "traffic started", false};
 }
 
 ProbeResult fires_within(const Expectation& e, const AlertCheck& check, const RunRecording& run,
@@ -111,19 +155,49 @@ ProbeResult fires_within(const Expectation& e, const AlertCheck& check, const Ru
                                                        e.target));
   }
   const std::int64_t from = from_origin->at_ns;
+  const std::int64_t until = from + check.within.count();
   const std::string& event = from_origin->event;
-  const auto already = firing_at(check, run.alerts.events, from);
-  if (!already.empty()) {
-    return judge(std::move(result), 0,
-                 fmt::format("{} was already firing when {} ({})", describe_rule(check), event,
-                             *already.begin()));
+  const bool after_a_fault = from_origin->is_fault;
+  if (after_a_fault) {
+    // A rule that fires anyway (always true, wrong threshold) would pass with 0 s: it shows
+    // nothing about the fault.
+    if (const auto* outage = outage_during(run, from, from)) {
+      return not_watching(std::move(result), *outage, run);
+    }
+    const auto already = reported_firing_before(check, run.alerts.events, from);
+    if (!already.empty()) {
+      const auto& [instance, since] = *already.begin();
+      return fail(std::move(result), std::numeric_limits<double>::quiet_NaN(),
+                  fmt::format("{} was already firing before {} (since {}): it cannot show the "
+                              "fault",
+                              instance, event, run_offset(run, since)));
+    }
+  } else {
+    // No fault: the misconfiguration is there from the start, and so may be the alert.
+    const auto already = firing_at(check, run.alerts.events, from);
+    if (!already.empty()) {
+      return judge(std::move(result), 0,
+                   fmt::format("{} was already firing when {} ({})", describe_rule(check), event,
+                               *already.begin()));
+    }
   }
   for (const auto& alert : run.alerts.events) {
-    if (alert.at_ns < from || alert.state != AlertState::kFiring) continue;
+    if (alerting::reported_ns(alert) < from || alert.state != AlertState::kFiring) continue;
     if (!matches(check, alert.rule, alert.labels)) continue;
-    return judge(std::move(result), to_seconds(alert.at_ns - from),
-                 fmt::format("{} fired {} after {}", describe_instance(alert),
-                             seconds(alert.at_ns - from), event));
+    const std::int64_t took = std::max<std::int64_t>(alert.at_ns - from, 0);
+    result = judge(std::move(result), to_seconds(took),
+                   fmt::format("{} fired {} after {}", describe_instance(alert), seconds(took),
+                               event));
+    // Seen late after an outage, it may have fired in time: only a pass stands.
+    if (result.verdict == ProbeResult::kFail) {
+      if (const auto* outage = outage_during(run, from, until)) {
+        return not_watching(std::move(result), *outage, run);
+      }
+    }
+    return result;
+  }
+  if (const auto* outage = outage_during(run, from, until)) {
+    return not_watching(std::move(result), *outage, run);
   }
   const std::int64_t watched = run.traffic_end_ns - from;
   return fail(std::move(result), to_seconds(std::max<std::int64_t>(watched, 0)),
@@ -131,8 +205,25 @@ ProbeResult fires_within(const Expectation& e, const AlertCheck& check, const Ru
                           seconds(watched), event, rule_known(check, run)));
 }
 
+ProbeResult resolution(const Expectation& e, const AlertCheck& check, const RunRecording& run,
+                       ProbeResult result);
+
+// A failure (never fired, still firing, late) stands only if the engine watched the fault and
+// the resolution; a pass is an upper bound whatever happened.
 ProbeResult resolves_within(const Expectation& e, const AlertCheck& check, const RunRecording& run,
                             ProbeResult result) {
+  result = resolution(e, check, run, std::move(result));
+  const auto* fault = measured_fault(e, run);
+  if (result.verdict != ProbeResult::kFail || fault == nullptr || !fault->healed_ns) return result;
+  if (const auto* outage =
+          outage_during(run, fault->injected_ns, *fault->healed_ns + check.within.count())) {
+    return not_watching(std::move(result), *outage, run);
+  }
+  return result;
+}
+
+ProbeResult resolution(const Expectation& e, const AlertCheck& check, const RunRecording& run,
+                       ProbeResult result) {
   const auto* fault = measured_fault(e, run);
   if (fault == nullptr) return cannot_judge(std::move(result), "no fault was injected in this run");
   if (!fault->healed_ns) {
@@ -182,7 +273,12 @@ ProbeResult silent(const Expectation& e, const AlertCheck& check, const RunRecor
                    ProbeResult result) {
   const auto w = resolve_window(e.during, run);
   if (!w.range) return cannot_judge(std::move(result), w.why_none);
-  std::set<std::string> fired = firing_at(check, run.alerts.events, w.range->begin_ns);
+  const auto* outage = outage_during(run, w.range->begin_ns, w.range->end_ns);
+  // What was firing when the window opened, unless that state is stale (an outage covers it).
+  std::set<std::string> fired;
+  if (outage_during(run, w.range->begin_ns, w.range->begin_ns) == nullptr) {
+    fired = firing_at(check, run.alerts.events, w.range->begin_ns);
+  }
   std::int64_t first = fired.empty() ? -1 : w.range->begin_ns;
   for (const auto& alert : run.alerts.events) {
     if (!w.range->contains(alert.at_ns) || alert.state != AlertState::kFiring) continue;
@@ -191,6 +287,8 @@ ProbeResult silent(const Expectation& e, const AlertCheck& check, const RunRecor
     fired.insert(describe_instance(alert));
   }
   const auto count = static_cast<double>(fired.size());
+  // A false positive seen is one; quiet while the engine was not watching proves nothing.
+  if (fired.empty() && outage != nullptr) return not_watching(std::move(result), *outage, run);
   if (fired.empty()) {
     return judge(std::move(result), 0,
                  fmt::format("{} stayed quiet ({} window, {} engine)", describe_rule(check),
@@ -216,9 +314,18 @@ ProbeResult delivered_within(const Expectation& e, const AlertCheck& check,
   for (const auto& delivery : run.alerts.deliveries) {
     if (delivery.at_ns < from || delivery.status != "firing") continue;
     if (!matches(check, delivery.rule, delivery.labels)) continue;
-    return judge(std::move(result), to_seconds(delivery.at_ns - from),
-                 fmt::format("Alertmanager delivered {} to the webhook {} after {}",
-                             describe_rule(check), seconds(delivery.at_ns - from), event));
+    result = judge(std::move(result), to_seconds(delivery.at_ns - from),
+                   fmt::format("Alertmanager delivered {} to the webhook {} after {}",
+                               describe_rule(check), seconds(delivery.at_ns - from), event));
+    if (result.verdict == ProbeResult::kFail) {
+      if (const auto* outage = outage_during(run, from, from + check.within.count(), true)) {
+        return not_watching(std::move(result), *outage, run);
+      }
+    }
+    return result;
+  }
+  if (const auto* outage = outage_during(run, from, from + check.within.count(), true)) {
+    return not_watching(std::move(result), *outage, run);
   }
   const std::int64_t watched = std::max<std::int64_t>(run.traffic_end_ns - from, 0);
   return fail(std::move(result), to_seconds(watched),

@@ -139,6 +139,12 @@ json scenario_json(const scenario::ScenarioResult& r) {
     deliveries.push_back({{"at_s", relative(d.at_ns)}, {"rule", d.rule}, {"labels", d.labels},
                           {"status", d.status}});
   }
+  json outages = json::array();
+  for (const auto& o : rec.alerts.outages) {
+    outages.push_back({{"component", o.component}, {"from_s", relative(o.from_ns)},
+                       {"until_s", o.until_ns ? json(relative(*o.until_ns)) : json(nullptr)},
+                       {"why", o.why}});
+  }
   json probes = json::array();
   for (const auto& p : r.probes) {
     probes.push_back({{"probe", p.probe}, {"target", p.target}, {"window", p.window},
@@ -162,7 +168,8 @@ json scenario_json(const scenario::ScenarioResult& r) {
            {"alerts", {{"engine", rec.alerts.engine.empty() ? json(nullptr) : json(rec.alerts.engine)},
                        {"rules", rec.alerts.rules},
                        {"events", alert_events},
-                       {"deliveries", deliveries}}},
+                       {"deliveries", deliveries},
+                       {"outages", outages}}},
            {"probes", probes}};
   if (r.outcome == scenario::ScenarioResult::Outcome::kError) out["error"] = r.error;
   out["aborted"] = r.abort_reason.empty()

@@ -4,7 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "tests/integration/support/lbchaos_process.h"
@@ -34,6 +38,15 @@ bool has_executable(const std::string& name) {
   return !run_command("command -v " + name + " 2>/dev/null").empty();
 }
 
+// at_s of the first entry of `events` (a journal array) that `wanted` accepts.
+std::optional<double> first_at(const nlohmann::json& events,
+                               const std::function<bool(const nlohmann::json&)>& wanted) {
+  for (const auto& event : events) {
+    if (wanted(event)) return event.at("at_s").get<double>();
+  }
+  return std::nullopt;
+}
+
 // Every alert state change in the journal, for failure messages.
 std::string alert_events(const nlohmann::json& scenario) {
   return scenario.at("alerts").dump(1);
@@ -46,9 +59,23 @@ TEST(Alerting, EmbeddedServerDownFiresAfterAKillAndResolvesAfterTheRestart) {
   EXPECT_EQ(s.at("alerts").at("engine"), "embedded");
   EXPECT_EQ(verdict(s, 0), "pass") << detail(s, 0);
   EXPECT_THAT(detail(s, 0), HasSubstr("server=web1"));
-  // Firing lands after haproxy's own DOWN, and within detection + for (0) + a scrape (1 s).
+  // Firing lands after haproxy's own DOWN, within the rule's `for` (0 s) + one scrape interval
+  // (1 s) of it, + 1 s for a loaded machine.
   const double fired = probe(s, 0).at("measured");
   EXPECT_GT(fired, 0.0);
+  const auto down_at = first_at(s.at("haproxy_events"), [](const nlohmann::json& event) {
+    return event.at("server") == "app/web1" && event.at("state") == "DOWN";
+  });
+  const auto firing_at = first_at(s.at("alerts").at("events"), [](const nlohmann::json& event) {
+    return event.at("rule") == "HaproxyServerDown" && event.at("state") == "firing" &&
+           event.at("labels").value("server", "") == "web1";
+  });
+  ASSERT_TRUE(down_at) << s.at("haproxy_events").dump(1);
+  ASSERT_TRUE(firing_at) << alert_events(s);
+  // Stamped at the start of the scrape round that saw it, which may begin a moment before
+  // haproxy's log line about the DOWN reaches the harness.
+  EXPECT_GE(*firing_at - *down_at, -0.25);
+  EXPECT_LE(*firing_at - *down_at, 0.0 + 1.0 + 1.0) << alert_events(s);
   EXPECT_EQ(verdict(s, 1), "pass") << detail(s, 1);
   EXPECT_EQ(verdict(s, 2), "pass") << detail(s, 2);
   // The timeline shows the alert firing while web1 was down, and not at the end.
@@ -135,6 +162,53 @@ TEST_F(PrometheusAlerting, ThePromQLRuleFiresIsDeliveredAndResolves) {
   // Prometheus and Alertmanager are nodes of the run: none outlives it.
   EXPECT_EQ(run.leftover_processes, 0u);
   EXPECT_TRUE(run.files_unchanged);
+}
+
+// The pid of the run's `prometheus` (not prometheus-alertmanager), or -1.
+pid_t prometheus_of_run(const std::filesystem::path& dir) {
+  for (const pid_t pid : processes_of_run(dir.string())) {
+    const std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    const std::string program = cmdline.substr(0, cmdline.find('\0'));
+    if (std::filesystem::path(program).filename() == "prometheus") return pid;
+  }
+  return -1;
+}
+
+TEST_F(PrometheusAlerting, APrometheusKilledMidRunMakesSilentAnErrorNamingTheOutage) {
+  const UserFiles files({kAlerting});
+  TempDir dir;
+  LbchaosProcess lbchaos({"run", (kAlerting / "prometheus-dies.toml").string(), "--json",
+                          (dir / "journal.json").string()},
+                         dir.path());
+  // The engine is watching (its poll loop runs) once this is logged; traffic starts next.
+  ASSERT_TRUE(eventually([&] { return lbchaos.err().find("prometheus scraping every target") !=
+                                          std::string::npos ||
+                                      lbchaos.wait(0ms).has_value(); },
+                         std::chrono::seconds(60)))
+      << lbchaos.output();
+  const pid_t prometheus = prometheus_of_run(dir.path());
+  ASSERT_GT(prometheus, 0) << lbchaos.output();
+  ASSERT_EQ(::kill(prometheus, SIGKILL), 0);
+
+  EXPECT_EQ(lbchaos.exit_code(std::chrono::seconds(120)), 1) << lbchaos.output();
+  const std::string text = read_file(dir / "journal.json");
+  ASSERT_FALSE(text.empty()) << lbchaos.output();
+  const auto s = nlohmann::json::parse(text)["scenarios"][0];
+  EXPECT_EQ(verdict(s, 0), "error") << detail(s, 0);
+  EXPECT_THAT(detail(s, 0), HasSubstr("the alert engine was not watching: prometheus did not "
+                                      "answer from"));
+  EXPECT_THAT(detail(s, 0), HasSubstr(fmt::format("prometheus (pid {}) exited: killed by SIGKILL",
+                                                  prometheus)));
+  const auto& outages = s.at("alerts").at("outages");
+  ASSERT_EQ(outages.size(), 1u) << alert_events(s);
+  EXPECT_EQ(outages[0].at("component"), "prometheus");
+  EXPECT_TRUE(outages[0].at("until_s").is_null()) << "it never answered again";
+  EXPECT_LT(outages[0].at("from_s").get<double>(), 8.0) << "killed during the traffic";
+  EXPECT_THAT(lbchaos.output(), HasSubstr("prometheus does not answer"));
+  // The run tore down as usual: nothing of it is left, Alertmanager included.
+  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); },
+                         std::chrono::seconds(2)));
+  EXPECT_TRUE(unchanged(files));
 }
 
 TEST_F(PrometheusAlerting, ABrokenPromQLFileIsExit2WithPromtoolsMessage) {

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -464,6 +465,99 @@ TEST(DefaultRulesEvaluation, HaproxyGoneFiresExporterDownAndFrontendUnreachable)
   EXPECT_THAT(lines(evaluator, false),
               ElementsAre("5s LbchaosFrontendUnreachable pending", "5s HaproxyExporterDown pending",
                           "6s LbchaosFrontendUnreachable firing", "6s HaproxyExporterDown firing"));
+}
+
+// The events of one rule, as lines.
+std::vector<std::string> lines_of(const Evaluator& evaluator, const std::string& rule) {
+  std::vector<std::string> result;
+  for (const AlertEvent& event : evaluator.events()) {
+    if (event.rule == rule) result.push_back(line(event));
+  }
+  return result;
+}
+
+// Sets every sample named `name` (matching `server` when given) to `value`.
+void set(std::vector<MetricSample>& samples, const std::string& name, double value,
+         const std::string& server = "") {
+  for (MetricSample& sample : samples) {
+    if (sample.name != name) continue;
+    if (!server.empty() && sample.labels.at("server") != server) continue;
+    sample.value = value;
+  }
+}
+
+TEST(DefaultRulesEvaluation, EveryServerDownFiresNoAliveBackendsUntilOneIsBack) {
+  Evaluator evaluator(default_rules());
+  for (int t = 0; t <= 10; ++t) {
+    auto round = healthy_round(t, 200);
+    if (t >= 5 && t < 8) set(round, "haproxy_backend_active_servers", 0);
+    evaluator.observe(at(t, std::move(round)));
+  }
+  EXPECT_THAT(lines_of(evaluator, "HaproxyHasNoAliveBackends"),
+              ElementsAre("5s HaproxyHasNoAliveBackends pending {instance=lb0,proxy=app}",
+                          "5s HaproxyHasNoAliveBackends firing {instance=lb0,proxy=app}",
+                          "8s HaproxyHasNoAliveBackends resolved {instance=lb0,proxy=app}"));
+}
+
+TEST(DefaultRulesEvaluation, ABackupServerStillUpIsAnAliveBackend) {
+  Evaluator evaluator(default_rules());
+  for (int t = 0; t <= 10; ++t) {
+    auto round = healthy_round(t, 200);
+    if (t >= 5) {
+      set(round, "haproxy_backend_active_servers", 0);
+      set(round, "haproxy_backend_backup_servers", 1);
+    }
+    evaluator.observe(at(t, std::move(round)));
+  }
+  EXPECT_THAT(lines_of(evaluator, "HaproxyHasNoAliveBackends"), IsEmpty());
+}
+
+TEST(DefaultRulesEvaluation, FiveXxAboveFivePercentFiresAfterItsForDuration) {
+  Evaluator evaluator(default_rules());
+  for (int t = 0; t <= 12; ++t) {
+    // 200 2xx/s; from 5 s, 50 5xx/s more. Over the 10 s window the 5xx share is
+    // 50 / (1000 + 50) = 4.8% at 5 s (quiet), 100 / (1200 + 100) = 7.7% at 6 s: pending, and
+    // firing after `for` (2 s).
+    auto round = healthy_round(t, 200);
+    for (MetricSample& sample : round) {
+      const bool is_5xx = sample.name == "haproxy_backend_http_responses_total" &&
+                          sample.labels.at("code") == "5xx";
+      if (is_5xx) sample.value = t >= 5 ? 50.0 * (t - 4) : 0;
+    }
+    evaluator.observe(at(t, std::move(round)));
+  }
+  EXPECT_THAT(lines_of(evaluator, "HaproxyHighHttp5xxErrorRateBackend"),
+              ElementsAre("6s HaproxyHighHttp5xxErrorRateBackend pending {instance=lb0,proxy=app}",
+                          "8s HaproxyHighHttp5xxErrorRateBackend firing {instance=lb0,proxy=app}"));
+}
+
+TEST(DefaultRulesEvaluation, FailedHealthChecksFireUntilTheyLeaveTheWindow) {
+  Evaluator evaluator(default_rules());
+  for (int t = 0; t <= 20; ++t) {
+    auto round = healthy_round(t, 200);
+    // web2 fails a check at 5, 6 and 7 s; the counter then stays at 3.
+    set(round, "haproxy_server_check_failures_total", std::clamp(t - 4, 0, 3), "web2");
+    evaluator.observe(at(t, std::move(round)));
+  }
+  EXPECT_THAT(
+      lines_of(evaluator, "HaproxyServerHealthcheckFailure"),
+      ElementsAre("5s HaproxyServerHealthcheckFailure pending {instance=lb0,proxy=app,server=web2}",
+                  "5s HaproxyServerHealthcheckFailure firing {instance=lb0,proxy=app,server=web2}",
+                  "17s HaproxyServerHealthcheckFailure resolved "
+                  "{instance=lb0,proxy=app,server=web2}"));
+}
+
+TEST(DefaultRulesEvaluation, AFailedReloadFiresReloadFailed) {
+  Evaluator evaluator(default_rules());
+  for (int t = 0; t <= 20; ++t) {
+    auto round = healthy_round(t, 200);
+    set(round, "lbchaos_reload_failures_total", t >= 5 ? 1 : 0);
+    evaluator.observe(at(t, std::move(round)));
+  }
+  EXPECT_THAT(lines_of(evaluator, "HaproxyReloadFailed"),
+              ElementsAre("5s HaproxyReloadFailed pending {instance=lb0}",
+                          "5s HaproxyReloadFailed firing {instance=lb0}",
+                          "15s HaproxyReloadFailed resolved {instance=lb0}"));
 }
 
 // Sessions per server from second 5: `takes_all` serves everything, or `idle` serves nothing.

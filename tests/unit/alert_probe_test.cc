@@ -162,6 +162,125 @@ TEST(AlertProbe, DeliveredWithinReadsTheWebhookDeliveries) {
   EXPECT_EQ(late.verdict, ProbeResult::kFail);
 }
 
+TEST(AlertProbe, ARuleAlreadyFiringBeforeTheFaultFailsFiresWithin) {
+  auto run = killed_run();
+  add(run, 1.2, "HaproxyServerDown", AlertState::kPending);
+  add(run, 1.2, "HaproxyServerDown", AlertState::kFiring);
+  const auto r = evaluate(alert(Kind::kFiresWithin, "HaproxyServerDown", 2s), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kFail) << r.detail;
+  EXPECT_THAT(r.detail, HasSubstr("HaproxyServerDown{instance=lb0,proxy=app,server=web1} was "
+                                  "already firing before app/web1 was killed (since +1.20 s): it "
+                                  "cannot show the fault"));
+}
+
+TEST(AlertProbe, AnAlertThatResolvedBeforeTheFaultAndFiresAgainIsMeasured) {
+  auto run = killed_run();
+  add(run, 1.2, "HaproxyServerDown", AlertState::kFiring);
+  add(run, 2.0, "HaproxyServerDown", AlertState::kResolved);
+  add(run, 6.8, "HaproxyServerDown", AlertState::kFiring);
+  const auto r = evaluate(alert(Kind::kFiresWithin, "HaproxyServerDown", 2s), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kPass) << r.detail;
+  EXPECT_NEAR(r.measured, 0.8, 1e-6);
+}
+
+// The embedded engine stamps a round at its start; one that started just before the fault and
+// was reported after it already shows the fault: that is not "before the fault".
+TEST(AlertProbe, ARoundReportedAfterTheFaultIsNotBeforeIt) {
+  auto run = killed_run();
+  run.alerts.events.push_back({at(5.999), "HaproxyServerDown", {{"server", "web1"}},
+                               AlertState::kFiring, "", at(6.004)});
+  const auto r = evaluate(alert(Kind::kFiresWithin, "HaproxyServerDown", 2s), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kPass) << r.detail;
+  EXPECT_EQ(r.measured, 0);
+}
+
+// A scenario without a fault measures from the start of traffic: a misconfigured topology is
+// wrong from the start, and its alert may well fire before traffic does.
+TEST(AlertProbe, WithoutAFaultAnAlertFiringBeforeTrafficPassesWithZero) {
+  auto run = killed_run();
+  run.faults.clear();
+  add(run, -0.5, "HaproxyWeightImbalance", AlertState::kFiring, {{"proxy", "app"}});
+  const auto r = evaluate(alert(Kind::kFiresWithin, "HaproxyWeightImbalance", 2s), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kPass) << r.detail;
+  EXPECT_EQ(r.measured, 0);
+}
+
+// ---- an engine node that stopped answering (Prometheus mode) ----
+
+RunRecording prometheus_died_at(double s) {
+  auto run = killed_run();
+  run.alerts.engine = "prometheus";
+  run.alerts.outages.push_back(
+      {"prometheus", at(s), std::nullopt, "prometheus (pid 4242) exited: killed by SIGKILL"});
+  return run;
+}
+
+TEST(AlertProbe, SilentIsAnErrorWhenTheEngineWasNotWatchingPartOfTheWindow) {
+  const auto run = prometheus_died_at(4.0);
+  const auto r = evaluate(alert(Kind::kSilent, ""), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kError) << r.detail;
+  EXPECT_THAT(r.detail, HasSubstr("the alert engine was not watching: prometheus did not answer "
+                                  "from +4.00 s to the end of the run (prometheus (pid 4242) "
+                                  "exited: killed by SIGKILL)"));
+}
+
+TEST(AlertProbe, AnOutageOutsideTheWindowDoesNotMatter) {
+  auto run = killed_run();
+  run.alerts.outages.push_back({"prometheus", at(0.5), at(1.5), "GET /api/v1/alerts: timeout"});
+  auto e = alert(Kind::kSilent, "");
+  e.during = scenario::Window::kSteady;
+  EXPECT_EQ(evaluate(e, run, kTopology).verdict, ProbeResult::kPass);
+  e.during = scenario::Window::kAll;
+  const auto all = evaluate(e, run, kTopology);
+  EXPECT_EQ(all.verdict, ProbeResult::kError);
+  EXPECT_THAT(all.detail, HasSubstr("from +0.50 s to +1.50 s (GET /api/v1/alerts: timeout)"));
+}
+
+TEST(AlertProbe, AFalsePositiveSeenBeforeTheOutageStillFailsSilent) {
+  auto run = prometheus_died_at(8.0);
+  add(run, 3.0, "HaproxyHighResponseTime", AlertState::kFiring, {{"proxy", "app"}});
+  EXPECT_EQ(evaluate(alert(Kind::kSilent, ""), run, kTopology).verdict, ProbeResult::kFail);
+}
+
+TEST(AlertProbe, FiresWithinCannotJudgeANeverFiredAlertAcrossAnOutage) {
+  const auto run = prometheus_died_at(6.5);
+  const auto r = evaluate(alert(Kind::kFiresWithin, "HaproxyServerDown", 2s), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kError) << r.detail;
+  EXPECT_THAT(r.detail, HasSubstr("prometheus did not answer from +6.50 s"));
+}
+
+TEST(AlertProbe, FiresWithinKeepsAPassSeenAfterAnOutageAndJudgesNoLateOneAcrossIt) {
+  auto run = killed_run();
+  run.alerts.outages.push_back({"prometheus", at(6.2), at(7.5), "GET /api/v1/alerts: timeout"});
+  add(run, 7.5, "HaproxyServerDown", AlertState::kFiring);  // seen at once when it answers
+  EXPECT_EQ(evaluate(alert(Kind::kFiresWithin, "HaproxyServerDown", 2s), run, kTopology).verdict,
+            ProbeResult::kPass);
+  EXPECT_EQ(evaluate(alert(Kind::kFiresWithin, "HaproxyServerDown", 1s), run, kTopology).verdict,
+            ProbeResult::kError);
+}
+
+TEST(AlertProbe, ResolvesWithinCannotJudgeStillFiringAcrossAnOutage) {
+  auto run = prometheus_died_at(12.5);
+  add(run, 6.9, "HaproxyServerDown", AlertState::kFiring);
+  const auto r = evaluate(alert(Kind::kResolvesWithin, "HaproxyServerDown", 3s), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kError) << r.detail;
+}
+
+TEST(AlertProbe, AnAlertmanagerOutageOnlyConcernsDeliveries) {
+  auto run = killed_run();
+  add(run, 6.9, "HaproxyServerDown", AlertState::kFiring);
+  run.alerts.outages.push_back(
+      {"alertmanager", at(5.0), std::nullopt, "alertmanager (pid 77) exited: exit code 1"});
+  EXPECT_EQ(evaluate(alert(Kind::kFiresWithin, "HaproxyServerDown", 2s), run, kTopology).verdict,
+            ProbeResult::kPass);
+  EXPECT_EQ(evaluate(alert(Kind::kSilent, "HaproxyFrontendUnreachable"), run, kTopology).verdict,
+            ProbeResult::kPass);
+  const auto r =
+      evaluate(alert(Kind::kDeliveredWithin, "HaproxyServerDown", 5s), run, kTopology);
+  EXPECT_EQ(r.verdict, ProbeResult::kError) << r.detail;
+  EXPECT_THAT(r.detail, HasSubstr("alertmanager did not answer from +5.00 s"));
+}
+
 TEST(AlertProbe, WithoutAnEngineItCannotJudge) {
   auto run = killed_run();
   run.alerts = {};

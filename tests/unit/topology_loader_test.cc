@@ -210,6 +210,35 @@ TEST(TopologyLoader, ErrorsUseThePathAsGiven) {
   EXPECT_EQ(error.where().column, 1);
 }
 
+const char* const kOneServer = R"(
+[[backend]]
+name = "app"
+
+[[backend.server]]
+name = "web1"
+
+[[frontend]]
+name = "www"
+backend = "app"
+)";
+
+TEST(TopologyLoader, AlertingAcceptsTheShortestScrapeIntervalOf250ms) {
+  const Topology t =
+      parse_topology(std::string("name = \"t\"\n[alerting]\nscrape_interval = \"250ms\"\n") +
+                         kOneServer,
+                     "t.toml");
+  EXPECT_EQ(t.alerting.engine, AlertingSettings::Engine::kEmbedded);
+  EXPECT_EQ(t.alerting.scrape_interval, 250ms);
+  EXPECT_FALSE(t.alerting.alertmanager);
+  EXPECT_TRUE(t.alerting.rules.empty()) << "the built-in rules";
+}
+
+TEST(TopologyLoader, AlertingDefaultsToTheEmbeddedEngineScrapingEverySecond) {
+  const Topology t = parse_topology(std::string("name = \"t\"\n") + kOneServer, "t.toml");
+  EXPECT_EQ(t.alerting.engine, AlertingSettings::Engine::kEmbedded);
+  EXPECT_EQ(t.alerting.scrape_interval, 1s);
+}
+
 // ---- the malformed corpus: tests/data/malformed/*.toml, one mistake per file ----
 
 std::vector<fs::path> corpus_files() {
