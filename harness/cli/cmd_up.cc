@@ -130,6 +130,8 @@ int run_up(const UpOptions& options) {
       co_await deployment.launch();
       co_await alerts->start();
       announce(deployment);
+      // Nothing here reads which server served a request, and a game day can last for hours.
+      for (auto& instance : deployment.instances()) instance->syslog().keep_request_lines(false);
       asio::co_spawn(io, log_alerts(*alerts, alert_timer, stop_requested), asio::detached);
       if (!options.ready_file.empty()) write_ready_file(options.ready_file, deployment.describe());
       boost::system::error_code ignored;

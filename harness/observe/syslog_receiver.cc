@@ -38,14 +38,37 @@ asio::awaitable<void> SyslogReceiver::run() {
 void SyslogReceiver::handle(std::string_view datagram) {
   const MonoTime at = mono_now();
   ++messages_;
-  const std::string_view message = syslog_message(datagram);
-  log_ << to_ns(at) << ' ' << message << '\n' << std::flush;  // people tail it live
-  if (auto change = parse_server_state_change(message)) {
+  const auto [structured_data, message] = split_syslog(datagram);
+  log_ << to_ns(at) << ' ';
+  if (!structured_data.empty()) log_ << structured_data << ' ';
+  log_ << message << '\n' << std::flush;  // people tail it live
+  if (!structured_data.empty()) {
+    // A traffic log line: health changes come with no structured data.
+    const auto line = keep_requests_ ? parse_request_log_line(structured_data) : std::nullopt;
+    if (line) {
+      requests_.push_back(RequestLogEntry{
+          line->request, line->server_responded ? server_index(line->backend, line->server)
+                                                : RequestLogEntry::kNoServer});
+      last_request_line_at_ = at;
+    }
+  } else if (auto change = parse_server_state_change(message)) {
     spdlog::info("lb{}: server {}/{} is {}", instance_, change->backend, change->server,
                  change->state);
     health_events_.push_back(HealthEvent{at, instance_, std::move(*change)});
   }
   for (const auto& listener : listeners_) listener(at, message);
+}
+
+std::uint16_t SyslogReceiver::server_index(std::string_view backend, std::string_view server) {
+  key_.assign(backend);
+  key_ += '/';
+  key_ += server;
+  if (const auto it = server_indexes_.find(key_); it != server_indexes_.end()) return it->second;
+  if (server_names_.size() >= RequestLogEntry::kNoServer) return RequestLogEntry::kNoServer;
+  const auto index = static_cast<std::uint16_t>(server_names_.size());
+  server_names_.push_back(key_);
+  server_indexes_.emplace(key_, index);
+  return index;
 }
 
 void SyslogReceiver::close() {

@@ -76,10 +76,7 @@ ProbeResult distribution(const Expectation& e, const RunRecording& run, const To
     }
   }
   const std::string unnamed =
-      unattributed == 0
-          ? ""
-          : fmt::format(" ({} more named no server: command backends send no X-Lbchaos-Server)",
-                        unattributed);
+      unattributed == 0 ? "" : fmt::format(" (and {})", unknown_servers(unattributed));
   if (total < e.min_samples) {
     return cannot_judge(
         std::move(result),

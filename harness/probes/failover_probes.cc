@@ -75,10 +75,13 @@ ProbeResult failover_time(const Expectation& e, const RunRecording& run) {
   std::optional<std::int64_t> last_served;
   std::optional<std::int64_t> last_failed;
   std::int64_t failed = 0;
+  std::int64_t unknown = 0;  // successes of unknown servers: the target may be among them
   for (const RequestRecord& r : run.records) {
-    if (id && r.server == *id && r.done_ns >= f.injected_ns && r.done_ns < until) {
+    const bool after_fault = r.done_ns >= f.injected_ns && r.done_ns < until;
+    if (id && r.server == *id && after_fault) {
       last_served = std::max(last_served.value_or(r.done_ns), r.done_ns);
     }
+    if (r.ok() && r.server == traffic::kUnknownServer && after_fault) ++unknown;
     if (r.failed()) {
       const std::int64_t at = failed_at(r);
       if (at < f.injected_ns || at >= until) continue;
@@ -97,6 +100,7 @@ ProbeResult failover_time(const Expectation& e, const RunRecording& run) {
       failed > 0 ? fmt::format("{} failed, the last {} after the fault", plural(failed, "request"),
                                seconds(errors_for))
                  : std::string("no request failed"));
+  if (unknown > 0) detail += fmt::format("; after the fault, {}", unknown_servers(unknown));
   return judge(std::move(result), to_seconds(std::max(served_for, errors_for)), std::move(detail));
 }
 
@@ -126,16 +130,29 @@ ProbeResult recovery_time(const Expectation& e, const RunRecording& run) {
       first_ok = std::min(first_ok.value_or(r.done_ns), r.done_ns);
     }
   }
+  // Successes of unknown servers before the target's first: it may have served one of them.
+  std::int64_t unknown = 0;
+  for (const RequestRecord& r : run.records) {
+    if (r.ok() && r.server == traffic::kUnknownServer && r.done_ns >= healed &&
+        r.done_ns < first_ok.value_or(run.traffic_end_ns)) {
+      ++unknown;
+    }
+  }
+  const std::string note =
+      unknown > 0 ? fmt::format("; {}, {}", first_ok ? "before that" : "in that time",
+                                unknown_servers(unknown))
+                  : "";
   if (!first_ok) {
     const std::int64_t watched = run.traffic_end_ns - healed;
     return fail(std::move(result), to_seconds(watched),
                 fmt::format("{} served no successful request in the {} between the heal and "
-                            "the end of traffic",
-                            e.target, seconds(watched)));
+                            "the end of traffic{}",
+                            e.target, seconds(watched), note));
   }
   return judge(std::move(result), to_seconds(*first_ok - healed),
-               fmt::format("{} served a successful request again {} after the heal (at {})",
-                           e.target, seconds(*first_ok - healed), run_offset(run, *first_ok)));
+               fmt::format("{} served a successful request again {} after the heal (at {}){}",
+                           e.target, seconds(*first_ok - healed), run_offset(run, *first_ok),
+                           note));
 }
 
 ProbeResult detection_time(const Expectation& e, const RunRecording& run,

@@ -135,6 +135,12 @@ std::string plural(std::int64_t n, std::string_view noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
+std::string unknown_servers(std::int64_t n) {
+  return fmt::format("{} with no known server: no X-Lbchaos-Server header, no haproxy log line "
+                     "naming a server that answered",
+                     plural(n, "successful response"));
+}
+
 std::string run_offset(const RunRecording& run, std::int64_t at_ns) {
   return fmt::format("{:+.2f} s", to_seconds(at_ns - run.traffic_start_ns));
 }

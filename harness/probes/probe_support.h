@@ -52,6 +52,10 @@ struct ResolvedWindow {
 [[nodiscard]] std::string percent(double ratio);          // "99.62%"
 // "1 request", "2 requests"
 [[nodiscard]] std::string plural(std::int64_t n, std::string_view noun);
+// "12 successful responses with no known server: ...": responses that named no server (no
+// X-Lbchaos-Server header, and no haproxy log line naming a server that answered: UDP syslog
+// drops lines under load). Probes count them rather than guess.
+[[nodiscard]] std::string unknown_servers(std::int64_t n);
 // "+6.00 s": from traffic start.
 [[nodiscard]] std::string run_offset(const scenario::RunRecording& run, std::int64_t at_ns);
 // "it was killed", "the blackhole fault was injected": what happened to the fault's target.

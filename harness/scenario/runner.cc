@@ -20,6 +20,7 @@
 #include "harness/process/run_command.h"
 #include "harness/process/run_directory.h"
 #include "harness/scenario/abort_condition.h"
+#include "harness/scenario/log_attribution.h"
 #include "harness/scenario/random_schedule.h"
 #include "harness/traffic/load_generator.h"
 
@@ -159,6 +160,7 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
   interrupted = interrupted || s.stop_requested;
   co_await s.stop_abort_watch();
 
+  co_await attribute_servers_from_logs(s.deployment.get(), s.generator.get());
   co_await s.heal_everything();
   co_await s.stop_alerting();
   if (s.deployment) {

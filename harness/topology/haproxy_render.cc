@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "harness/common/request_id.h"
+
 namespace lbchaos::topology {
 namespace {
 
@@ -72,6 +74,7 @@ void append_frontend(std::string& out, const Frontend& frontend,
   out += fmt::format("frontend {}\n", frontend.name);
   out += fmt::format("{}bind {}\n", kIndent, bind_of(endpoints, frontend).to_string());
   out += fmt::format("{}timeout client {}\n", kIndent, haproxy_duration(frontend.timeout_client));
+  for (const auto& line : request_log_lines(kIndent)) out += line + "\n";
   out += fmt::format("{}default_backend {}\n\n", kIndent, frontend.backend);
 }
 
@@ -130,12 +133,25 @@ std::vector<std::string> harness_global_lines(const InstanceEndpoints& endpoints
       fmt::format("{}stats socket {} mode 600 level admin expose-fd listeners", kIndent,
                   haproxy_word(endpoints.stats_socket.string())),
       fmt::format("{}stats timeout 30s", kIndent),
-      fmt::format("{}log {} len 8192 local0 info", kIndent, endpoints.syslog.to_string()),
+      fmt::format("{}log {} len 8192 format rfc5424 local0 info", kIndent,
+                  endpoints.syslog.to_string()),
       fmt::format("{}log-tag {}", kIndent, instance_log_tag(endpoints.index)),
       // A production maxconn needs more file descriptors than a CI machine may allow; haproxy
       // then refuses to start unless told to warn instead (verified with maxconn 20000 under
       // ulimit -n 20000).
       fmt::format("{}no strict-limits", kIndent),
+  };
+}
+
+std::vector<std::string> request_log_lines(std::string_view indent) {
+  // req is escaped (+E): the header comes from the client. Proxy and server names cannot hold
+  // '"', '\' or ']'.
+  return {
+      fmt::format("{}http-request set-var(txn.lbchaos_request) req.hdr({})", indent,
+                  kRequestIdHeader),
+      fmt::format("{}log-format-sd '[{} req=\"%{{+E}}[var(txn.lbchaos_request)]\" srv=\"%b/%s\" "
+                  "tr=\"%Tr\"]'",
+                  indent, kRequestLogSdId),
   };
 }
 

@@ -9,7 +9,8 @@
 
 // haproxy.cfg for a topology without a user config, rendered from the model, and the pieces
 // every config the harness runs carries (also used by haproxy_rewrite.h): the admin stats
-// socket, syslog to the harness, the log tag and the Prometheus exporter.
+// socket, syslog to the harness, the log tag, the request id in each traffic log line and the
+// Prometheus exporter.
 //
 // haproxy is run by the harness in the foreground in master-worker mode (-W -db -S <master
 // socket>), so no config carries daemon, chroot, user/group or pidfile.
@@ -30,9 +31,17 @@ namespace lbchaos::topology {
 
 // Lines for a `global` section (indented, without the "global" line itself): admin stats
 // socket (mode 600, level admin, expose-fd listeners for seamless reloads), stats timeout,
-// syslog over UDP to the harness, the log tag, and `no strict-limits` (a file descriptor limit
+// syslog over UDP to the harness (RFC 5424, so that traffic lines can carry the harness's
+// structured data), the log tag, and `no strict-limits` (a file descriptor limit
 // below what maxconn needs is a warning, not a refusal to start).
 [[nodiscard]] std::vector<std::string> harness_global_lines(const InstanceEndpoints& endpoints);
+
+// Lines (indented) for a frontend or listen section in HTTP mode: the generator's request id
+// (the X-Lbchaos-Request header) goes into a transaction variable, and the RFC 5424 structured
+// data of each traffic log line carries it with the backend/server that served the request and
+// the server's response time (harness/common/request_id.h). The message part of the line stays
+// what the config's own log format makes it.
+[[nodiscard]] std::vector<std::string> request_log_lines(std::string_view indent);
 
 // The Prometheus exporter on `metrics` (/metrics, anything else 404, not logged), preceded by a
 // defaults section of its own so that it is mode http whatever the defaults above it say.

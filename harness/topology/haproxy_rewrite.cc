@@ -339,15 +339,18 @@ bool removed_from_global(const ParsedLine& line) {
 }
 
 // In defaults and proxies: log targets other than `log global`, `no log`, and what would stop
-// the harness from seeing health checks as they happen.
+// the harness from seeing health checks as they happen or which server served each request
+// (`log-format-sd`: the harness's own replaces it; `option dontlog-normal`).
 bool removed_from_proxy(const ParsedLine& line) {
   const auto keyword = line.keyword();
   if (keyword == "log") return line.word(1) != "global";
+  if (keyword == "log-format-sd") return true;
   if (keyword == "no") {
     return line.word(1) == "log" ||
            (line.word(1) == "option" && line.word(2) == "log-health-checks");
   }
-  return keyword == "option" && line.word(1) == "ssl-hello-chk";
+  return keyword == "option" &&
+         (line.word(1) == "ssl-hello-chk" || line.word(1) == "dontlog-normal");
 }
 
 bool removed_line(const ParsedLine& line) {
@@ -402,42 +405,49 @@ void apply_check_line(const ParsedLine& line, CheckState& state) {
   }
 }
 
-// Follows HTTP check settings through defaults sections: a proxy starts from the last defaults
-// section above it, or from the one it names with `from`; a defaults section starts afresh.
-class CheckTracker {
+// `mode http` / `mode tcp`; haproxy's default is TCP.
+void apply_mode_line(const ParsedLine& line, bool& http) {
+  if (line.keyword() == "mode" && line.words.size() >= 2) http = line.word(1) == "http";
+}
+
+// Follows a setting through defaults sections: a proxy starts from the last defaults section
+// above it, or from the one it names with `from`; a defaults section starts afresh. Keeps the
+// state of every proxy section `tracked` accepts, in the order of their headers.
+template <typename State>
+class InheritedSetting {
  public:
+  using Apply = void (*)(const ParsedLine&, State&);
+
+  InheritedSetting(bool (*tracked)(Section), Apply apply_line)
+      : tracked_(tracked), apply_(apply_line) {}
+
   void open(const ParsedLine& header) {
     current_ = nullptr;
     const auto from = from_defaults(header);
-    const auto inherited = [&]() -> CheckState {
+    const auto inherited = [&]() -> State {
       if (!from) return last_defaults_;
       const auto it = named_defaults_.find(*from);
-      return it == named_defaults_.end() ? CheckState{} : it->second;
+      return it == named_defaults_.end() ? State{} : it->second;
     };
     if (header.section == Section::kDefaults) {
-      last_defaults_ = from ? inherited() : CheckState{};
+      last_defaults_ = from ? inherited() : State{};
       current_ = &last_defaults_;
       defaults_name_ = header.section_name;
       save_named_defaults();
-    } else if (has_servers(header.section)) {
-      backends_.push_back(inherited());
-      current_ = &backends_.back();
+    } else if (tracked_(header.section)) {
+      proxies_.push_back(inherited());
+      current_ = &proxies_.back();
       defaults_name_.clear();
     }
   }
 
   void apply(const ParsedLine& line) {
     if (current_ == nullptr) return;
-    apply_check_line(line, *current_);
+    apply_(line, *current_);
     save_named_defaults();
   }
 
-  // In the order of the backend/listen headers.
-  [[nodiscard]] std::vector<std::optional<std::string>> backend_paths() const {
-    std::vector<std::optional<std::string>> paths;
-    for (const auto& state : backends_) paths.push_back(state.path());
-    return paths;
-  }
+  [[nodiscard]] const std::deque<State>& proxies() const { return proxies_; }
 
  private:
   void save_named_defaults() {
@@ -446,11 +456,13 @@ class CheckTracker {
     }
   }
 
-  std::map<std::string, CheckState> named_defaults_;
-  CheckState last_defaults_;
+  bool (*tracked_)(Section);
+  Apply apply_;
+  std::map<std::string, State> named_defaults_;
+  State last_defaults_{};
   std::string defaults_name_;
-  std::deque<CheckState> backends_;  // a deque: current_ points into it
-  CheckState* current_ = nullptr;
+  std::deque<State> proxies_;  // a deque: current_ points into it
+  State* current_ = nullptr;
 };
 
 std::string location(const UserConfig& config, int line) {
@@ -485,8 +497,11 @@ void warn_dropped_options(UserConfig& config, const ParsedLine& line, OptionLine
 
 void warn_removed_line(UserConfig& config, const ParsedLine& line) {
   if (line.section == Section::kGlobal || line.keyword() == "log") return;  // expected
-  const std::string_view why = line.keyword() == "option"
-                                   ? "the harness nodes speak plain HTTP"
+  const bool request_logs =
+      line.keyword() == "log-format-sd" || line.word(1) == "dontlog-normal";
+  const std::string_view why =
+      request_logs ? "the harness reads which server served each request from haproxy's log"
+      : line.keyword() == "option" ? "the harness nodes speak plain HTTP"
                                    : "the harness needs every proxy's logs and health checks";
   config.warnings.push_back(fmt::format("{}: '{}' commented out: {}", location(config, line.number),
                                         trimmed(line.text), why));
@@ -559,13 +574,19 @@ UserConfig scan_user_config_text(std::string text, const std::filesystem::path& 
   }
 
   std::map<std::string, int> binds_per_section;
-  CheckTracker checks;
+  InheritedSetting<CheckState> checks(has_servers, apply_check_line);
+  InheritedSetting<bool> http_mode(has_binds, apply_mode_line);
   for (const ParsedLine& line : parse_lines(config.lines)) {
     if (line.header) {
       checks.open(line);
-      if (line.section == Section::kBackend || line.section == Section::kListen) {
+      http_mode.open(line);
+      if (has_servers(line.section)) {
         config.backends.push_back(
             {line.section_name, line.number, line.section == Section::kListen, std::nullopt});
+      }
+      if (has_binds(line.section)) {
+        config.frontends.push_back(
+            {line.section_name, line.number, line.section == Section::kListen, false});
       } else if (line.section == Section::kOther) {
         warn_other_section(config, line);
       }
@@ -596,9 +617,14 @@ UserConfig scan_user_config_text(std::string text, const std::filesystem::path& 
       continue;
     }
     checks.apply(line);
+    http_mode.apply(line);
   }
-  const auto paths = checks.backend_paths();
-  for (std::size_t i = 0; i < config.backends.size(); ++i) config.backends[i].check_path = paths[i];
+  for (std::size_t i = 0; i < config.backends.size(); ++i) {
+    config.backends[i].check_path = checks.proxies()[i].path();
+  }
+  for (std::size_t i = 0; i < config.frontends.size(); ++i) {
+    config.frontends[i].http = http_mode.proxies()[i];
+  }
   return config;
 }
 
@@ -718,6 +744,11 @@ std::optional<std::string> pinned_default_path(const ParsedLine& line,
                      haproxy_word(origin.string()));
 }
 
+bool http_frontend_at(const UserConfig& config, int header_line) {
+  return std::any_of(config.frontends.begin(), config.frontends.end(),
+                     [&](const UserFrontend& f) { return f.line == header_line && f.http; });
+}
+
 // First of all, so that every `log global` below sees the harness's log target.
 void add_harness_global(Output& out, const UserConfig& config, const InstanceEndpoints& endpoints,
                         const std::filesystem::path& user_dir) {
@@ -758,6 +789,9 @@ RewrittenConfig rewrite_user_config(const UserConfig& config, const InstanceEndp
         out.add(fmt::format("{}log global  # lbchaos: logs go to the harness", indent), 0);
         if (has_servers(line.section)) {
           out.add(fmt::format("{}option log-health-checks  # lbchaos", indent), 0);
+        }
+        if (http_frontend_at(config, line.number)) {
+          for (auto& added : request_log_lines(indent)) out.add(added + "  # lbchaos", 0);
         }
       }
       continue;

@@ -17,7 +17,10 @@
 //    (ServerTargets), without TLS / PROXY-protocol / separate check address options;
 //  - `global` loses what conflicts with a supervised foreground haproxy (daemon, chroot, user,
 //    pidfile, its own stats socket and log targets...), which are commented out, not deleted;
-//  - every proxy logs to the harness's syslog exactly once (see haproxy_rewrite.cc);
+//  - every proxy logs to the harness's syslog exactly once (see haproxy_rewrite.cc), and every
+//    frontend/listen in HTTP mode logs which server served each request of the harness's
+//    traffic (request_log_lines() in haproxy_render.h); `log-format-sd` and
+//    `option dontlog-normal` lines, which would hide that, are commented out;
 //  - the harness's Prometheus exporter frontend is appended.
 // Lines keep their order; line_map relates the result to the user's line numbers, and
 // translate_haproxy_message() points haproxy's own messages back at the user's file.
@@ -58,6 +61,14 @@ struct UserBackend {
   std::optional<std::string> check_path;
 };
 
+// A frontend or listen section.
+struct UserFrontend {
+  std::string name;
+  int line = 0;
+  bool is_listen = false;
+  bool http = false;  // `mode http`, possibly inherited from defaults (haproxy's default is tcp)
+};
+
 struct UserConfig {
   std::filesystem::path file;
   std::string text;                // the file's bytes
@@ -65,6 +76,7 @@ struct UserConfig {
   std::vector<UserBind> binds;
   std::vector<UserServer> servers;
   std::vector<UserBackend> backends;
+  std::vector<UserFrontend> frontends;
   // What the rewrite will change in behaviour, "file:line: message" (dropped TLS options...).
   std::vector<std::string> warnings;
 

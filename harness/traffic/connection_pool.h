@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "harness/traffic/http_response_parser.h"
@@ -30,6 +31,7 @@ struct Connection {
   State state = State::kFree;
   bool timed_out = false;
   bool keep_alive = false;  // the last response allows another request
+  std::string request;      // the bytes of the request in flight (reused: no allocation)
   std::array<char, 4096> buffer{};
 };
 

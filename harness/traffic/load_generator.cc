@@ -5,16 +5,19 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <charconv>
 #include <cmath>
 #include <exception>
 #include <stdexcept>
 
 #include "harness/common/errors.h"
 #include "harness/common/loopback.h"
+#include "harness/common/request_id.h"
 #include "harness/traffic/client_addresses.h"
 
 namespace lbchaos::traffic {
@@ -91,17 +94,18 @@ std::vector<tcp::endpoint> resolve(const std::vector<topology::Endpoint>& target
   return endpoints;
 }
 
-std::vector<std::vector<std::string>> build_requests(const LoadOptions& options) {
-  std::vector<std::vector<std::string>> requests;
+// Each request up to the value of its id header, which compose_request() appends.
+std::vector<std::vector<std::string>> build_request_heads(const LoadOptions& options) {
+  std::vector<std::vector<std::string>> heads;
   for (const auto& target : options.targets) {
-    auto& per_path = requests.emplace_back();
+    auto& per_path = heads.emplace_back();
     for (const auto& path : options.paths) {
-      per_path.push_back(
-          fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: lbchaos\r\nAccept: */*\r\n\r\n",
-                      path, target.to_string()));
+      per_path.push_back(fmt::format(
+          "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: lbchaos\r\nAccept: */*\r\n{}: ", path,
+          target.to_string(), kRequestIdHeader));
     }
   }
-  return requests;
+  return heads;
 }
 
 // Request i of the open-loop schedule is due this long after the start.
@@ -125,7 +129,7 @@ LoadGenerator::LoadGenerator(asio::io_context& io, LoadOptions options)
       options_(validated(std::move(options))),
       targets_(resolve(options_.targets)),
       client_addresses_(client_addresses(options_.clients)),
-      requests_(build_requests(options_)),
+      request_heads_(build_request_heads(options_)),
       pool_(executor_, options_.max_connections, options_.clients,
             static_cast<int>(options_.targets.size())),
       wake_(executor_),
@@ -257,17 +261,30 @@ asio::awaitable<void> LoadGenerator::serve(Connection& connection, std::size_t i
   ErrorClass error = ErrorClass::kNone;
   if (!reused) error = co_await connect_with_failover(connection);
   if (error == ErrorClass::kNone) {
-    error = co_await exchange(connection, requests_[connection.instance][path]);
+    compose_request(connection, path, records_[index].seq);
+    error = co_await exchange(connection, connection.request);
     if (reused && error == ErrorClass::kReset && !connection.parser.started()) {
       // The server had closed this kept-alive connection before it read the request (its idle
       // timeout, a reloading haproxy): like any HTTP client, send it again on a new one.
       error = co_await connect_with_failover(connection);
       if (error == ErrorClass::kNone) {
-        error = co_await exchange(connection, requests_[connection.instance][path]);
+        compose_request(connection, path, records_[index].seq);
+        error = co_await exchange(connection, connection.request);
       }
     }
   }
   finish(connection, index, error);
+}
+
+// In the connection's own buffer, which stops growing once it has held the longest request:
+// sending allocates nothing. After connecting, as a failover changes the instance (Host).
+void LoadGenerator::compose_request(Connection& connection, std::size_t path, std::uint32_t seq) {
+  std::array<char, 10> digits{};  // 4294967295
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), seq).ptr;
+  auto& request = connection.request;
+  request.assign(request_heads_[connection.instance][path]);
+  request.append(digits.data(), end);
+  request.append("\r\n\r\n");
 }
 
 // A DNS round-robin client: when the first address refuses, it tries the next one once.
@@ -374,6 +391,11 @@ void LoadGenerator::finish(Connection& connection, std::size_t index, ErrorClass
   }
   --in_flight_;
   if (draining_ && in_flight_ == 0) wake_.cancel();
+}
+
+void LoadGenerator::attribute_server(std::size_t index, std::string_view server) {
+  RequestRecord& record = records_.at(index);
+  if (record.server == kUnknownServer) record.server = servers_.id_of(server);
 }
 
 }  // namespace lbchaos::traffic

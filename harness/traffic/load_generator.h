@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/common/clock.h"
@@ -20,7 +21,9 @@
 // The traffic generator (see ../shared/notes/measurement.md for the load model). Open loop:
 // request i is due at start + i/rate whatever the servers do; a request that finds every
 // connection busy is recorded as dropped, never delayed. Each request is recorded once with its
-// intended, sent and done times on the run's clock. Runs on the harness's one io_context thread.
+// intended, sent and done times on the run's clock. Each request carries its sequence number in
+// an X-Lbchaos-Request header, so haproxy's log can name the server that served it
+// (harness/common/request_id.h). Runs on the harness's one io_context thread.
 namespace lbchaos::traffic {
 
 class LoadGenerator {
@@ -40,6 +43,9 @@ class LoadGenerator {
   // One record per issued request, in issue order (records()[i].seq == i). Grows while running.
   [[nodiscard]] const std::vector<RequestRecord>& records() const { return records_; }
   [[nodiscard]] ServerTable& servers() { return servers_; }
+  // Names the server ("backend/server") of record `index`, whose response named none (command
+  // backends send no X-Lbchaos-Server): from haproxy's log line for its request id.
+  void attribute_server(std::size_t index, std::string_view server);
   [[nodiscard]] const LoadOptions& options() const { return options_; }
 
   // Live counters for a progress line.
@@ -69,6 +75,7 @@ class LoadGenerator {
   boost::asio::awaitable<void> serve(Connection& connection, std::size_t index);
   boost::asio::awaitable<ErrorClass> connect(Connection& connection, int instance);
   boost::asio::awaitable<ErrorClass> connect_with_failover(Connection& connection);
+  void compose_request(Connection& connection, std::size_t path, std::uint32_t seq);
   boost::asio::awaitable<ErrorClass> exchange(Connection& connection, const std::string& request);
   void finish(Connection& connection, std::size_t index, ErrorClass error);
   void sweep(MonoTime now);
@@ -77,7 +84,8 @@ class LoadGenerator {
   LoadOptions options_;
   std::vector<boost::asio::ip::tcp::endpoint> targets_;
   std::vector<boost::asio::ip::address_v4> client_addresses_;
-  std::vector<std::vector<std::string>> requests_;  // [instance][path]: the bytes to send
+  // [instance][path]: the bytes to send up to the request id (kRequestIdHeader's value)
+  std::vector<std::vector<std::string>> request_heads_;
   ConnectionPool pool_;
   boost::asio::steady_timer wake_;
   Duration sweep_interval_;

@@ -18,6 +18,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -145,6 +146,8 @@ class RawServer {
   }
   [[nodiscard]] const std::set<std::string>& clients() const { return clients_; }
   [[nodiscard]] int connections() const { return connections_; }
+  // Every request head received (request line and headers), in arrival order.
+  [[nodiscard]] const std::vector<std::string>& requests() const { return requests_; }
   void stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
@@ -169,6 +172,7 @@ class RawServer {
           co_await asio::async_read_until(socket, asio::dynamic_buffer(input), "\r\n\r\n",
                                           asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
+      requests_.push_back(input.substr(0, n));
       input.erase(0, n);
       constexpr std::string_view kResponse = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
       co_await asio::async_write(socket, asio::buffer(kResponse),
@@ -180,6 +184,7 @@ class RawServer {
   asio::ip::tcp::acceptor acceptor_;
   bool close_after_response_;
   std::set<std::string> clients_;
+  std::vector<std::string> requests_;
   int connections_ = 0;
 };
 
@@ -315,6 +320,51 @@ TEST_F(LoadGeneratorTest, SpreadsRequestsOverInstancesAndClientAddresses) {
   }
   EXPECT_EQ(per_instance[0], 100u);
   EXPECT_EQ(per_instance[1], 100u);
+}
+
+// Paths round-robin, and every request names itself: X-Lbchaos-Request is its record's seq,
+// which is how haproxy's log line is matched to the record.
+TEST_F(LoadGeneratorTest, RequestsEveryPathAndSendsEachRequestsId) {
+  asio::io_context io(1);
+  RawServer server(io, false);
+  auto options = open_loop(400, 250ms, {server.endpoint()});
+  options.paths = {"/", "/a?x=1", "/b"};
+  LoadGenerator generator(io, options);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await generator.run(mono_now());
+        server.stop();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  io.run();
+  ASSERT_EQ(generator.records().size(), 100u);
+  ASSERT_EQ(server.requests().size(), 100u);
+  std::map<std::string, int> per_path;
+  std::set<std::uint32_t> ids;
+  for (const auto& head : server.requests()) {
+    const auto path_end = head.find(" HTTP/1.1\r\n");
+    ASSERT_EQ(head.rfind("GET ", 0), 0u) << head;
+    ASSERT_NE(path_end, std::string::npos) << head;
+    const std::string path = head.substr(4, path_end - 4);
+    ++per_path[path];
+    constexpr std::string_view kHeader = "\r\nX-Lbchaos-Request: ";
+    const auto at = head.find(kHeader);
+    ASSERT_NE(at, std::string::npos) << head;
+    const auto value_end = head.find("\r\n", at + kHeader.size());
+    const auto id = static_cast<std::uint32_t>(
+        std::stoul(head.substr(at + kHeader.size(), value_end - at - kHeader.size())));
+    ids.insert(id);
+    ASSERT_LT(id, generator.records().size());
+    EXPECT_EQ(path, options.paths[id % options.paths.size()]) << "request " << id;
+  }
+  EXPECT_EQ(ids.size(), 100u) << "every request has its own id";
+  EXPECT_EQ(per_path["/"], 34);
+  EXPECT_EQ(per_path["/a?x=1"], 33);
+  EXPECT_EQ(per_path["/b"], 33);
+  for (const auto& r : generator.records()) EXPECT_TRUE(r.ok()) << describe(r);
 }
 
 TEST_F(LoadGeneratorTest, ResendsOnceWhenAKeptAliveConnectionWasClosed) {

@@ -203,7 +203,7 @@ TEST(HaproxyRender, ProducesAConfigHaproxyAccepts) {
   EXPECT_TRUE(has_line(fmt::format("    stats socket {} mode 600 level admin expose-fd listeners",
                                    endpoints.stats_socket.string())))
       << config;
-  EXPECT_TRUE(has_line("    log 127.0.0.1:41901 len 8192 local0 info")) << config;
+  EXPECT_TRUE(has_line("    log 127.0.0.1:41901 len 8192 format rfc5424 local0 info")) << config;
   EXPECT_TRUE(has_line("    log-tag lbchaos-lb0")) << config;
   EXPECT_TRUE(has_line("    no strict-limits")) << config;
   EXPECT_TRUE(has_line("    option log-health-checks")) << config;
@@ -224,6 +224,27 @@ TEST(HaproxyRender, ProducesAConfigHaproxyAccepts) {
   for (const std::string_view absent : {"daemon", "chroot", "pidfile", "user ", "group "}) {
     EXPECT_THAT(config, Not(HasSubstr(absent)));
   }
+}
+
+constexpr std::string_view kSetRequestVar =
+    "http-request set-var(txn.lbchaos_request) req.hdr(X-Lbchaos-Request)";
+constexpr std::string_view kRequestLogFormat =
+    "log-format-sd '[lbchaos@32473 req=\"%{+E}[var(txn.lbchaos_request)]\" srv=\"%b/%s\" "
+    "tr=\"%Tr\"]'";
+
+TEST(HaproxyRender, EveryFrontendLogsTheRequestIdAndItsServer) {
+  const Topology topology = three_web();
+  InstanceEndpoints endpoints = endpoints_for_test("/run/x");
+  endpoints.binds = {{"www", {"127.0.0.1", 41800}}, {"files", {"127.0.0.1", 41801}}};
+  const std::string config = render_haproxy_config(topology, endpoints, targets_for(topology));
+  for (const std::string_view frontend : {"frontend www\n", "frontend files\n"}) {
+    const auto section = config.substr(config.find(frontend));
+    const auto body = section.substr(0, section.find("\n\n"));
+    EXPECT_THAT(body, HasSubstr(fmt::format("\n    {}\n", kSetRequestVar))) << body;
+    EXPECT_THAT(body, HasSubstr(fmt::format("\n    {}\n", kRequestLogFormat))) << body;
+  }
+  const auto metrics = config.substr(config.find("frontend lbchaos_metrics"));
+  EXPECT_THAT(metrics, Not(HasSubstr("lbchaos_request")));
 }
 
 TEST(HaproxyRender, NoCheckKeywordWhenChecksAreDisabled) {
@@ -565,6 +586,81 @@ TEST(HaproxyRewrite, KeepsOptionsCommentsAndQuoting) {
   EXPECT_THAT(lines, Contains("    # lbchaos removed: option ssl-hello-chk"));
   EXPECT_THAT(lines, Contains("\t# lbchaos was: bind \"10.0.0.1:443\"   ssl crt /x.pem  "
                               "accept-proxy maxconn 100   # public"));
+}
+
+// Only HTTP frontends get the request id rule (a TCP one would warn that it ignores it); the
+// mode is followed through defaults sections as haproxy does. Lines that would hide which server
+// served a request are commented out with a warning.
+TEST(HaproxyRewrite, HttpFrontendsLogTheRequestIdAndItsServer) {
+  REQUIRE_HAPROXY();
+  TempDir dir;
+  const auto config = scan_text(
+      "defaults web\n"
+      "    mode http\n"
+      "    log-format-sd [mine@1\\ x=\\\"%ST\\\"]\n"
+      "    timeout connect 5s\n"
+      "    timeout client 5s\n"
+      "    timeout server 5s\n"
+      "defaults\n"
+      "    mode tcp\n"
+      "    timeout connect 5s\n"
+      "    timeout client 5s\n"
+      "    timeout server 5s\n"
+      "frontend db\n"
+      "    bind 10.0.0.1:5432\n"
+      "    default_backend pg\n"
+      "frontend www from web\n"
+      "    bind 10.0.0.1:80\n"
+      "    option httplog\n"
+      "    option dontlog-normal\n"
+      "    default_backend app\n"
+      "listen api\n"
+      "    mode http\n"
+      "    bind 10.0.0.1:81\n"
+      "    server api1 10.0.0.3:80\n"
+      "backend pg\n"
+      "    server pg1 10.0.0.4:5432\n"
+      "backend app from web\n"
+      "    server web1 10.0.0.2:80\n");
+  ASSERT_EQ(config.frontends.size(), 3u);
+  EXPECT_FALSE(config.frontends[0].http);  // db: mode tcp from the last defaults
+  EXPECT_TRUE(config.frontends[1].http);   // www: from the named defaults
+  EXPECT_TRUE(config.frontends[2].http);   // api: its own mode
+  EXPECT_TRUE(config.frontends[2].is_listen);
+  const auto warned = [&](const std::string& what) {
+    return std::any_of(config.warnings.begin(), config.warnings.end(),
+                       [&](const std::string& w) { return w.find(what) != std::string::npos; });
+  };
+  EXPECT_TRUE(warned("test.cfg:3: 'log-format-sd [mine@1\\ x=\\\"%ST\\\"]' commented out: the "
+                     "harness reads which server served each request from haproxy's log"))
+      << ::testing::PrintToString(config.warnings);
+  EXPECT_TRUE(warned("test.cfg:18: 'option dontlog-normal' commented out"));
+
+  const auto fixture = addresses_for(config, dir.path());
+  const auto rewritten = rewrite_user_config(config, fixture.endpoints, fixture.targets);
+  const auto file = dir.path() / "haproxy.cfg";
+  write_bytes(file, rewritten.text);
+  const auto check = haproxy_check(file);
+  EXPECT_EQ(check.exit_code, 0) << check.output << "\n" << rewritten.text;
+  EXPECT_THAT(check.output, Not(HasSubstr("WARNING"))) << check.output << "\n" << rewritten.text;
+
+  const auto section = [&](const std::string& header) {
+    const auto at = rewritten.text.find("\n" + header + "\n");
+    const auto next = rewritten.text.find("\nbackend ", at + 1);
+    const auto next_other = std::min(next, std::min(rewritten.text.find("\nfrontend ", at + 1),
+                                                    rewritten.text.find("\nlisten ", at + 1)));
+    return rewritten.text.substr(at, next_other - at);
+  };
+  const std::string added_var = fmt::format("\n    {}  # lbchaos\n", kSetRequestVar);
+  const std::string added_format = fmt::format("\n    {}  # lbchaos\n", kRequestLogFormat);
+  EXPECT_THAT(section("frontend db"), Not(HasSubstr("lbchaos_request")));
+  for (const std::string header : {"frontend www from web", "listen api"}) {
+    EXPECT_THAT(section(header), HasSubstr(added_var)) << section(header);
+    EXPECT_THAT(section(header), HasSubstr(added_format)) << section(header);
+  }
+  const auto lines = lines_of(rewritten.text);
+  EXPECT_THAT(lines, Contains("    # lbchaos removed: option dontlog-normal"));
+  EXPECT_THAT(lines, Contains("    # lbchaos removed: log-format-sd [mine@1\\ x=\\\"%ST\\\"]"));
 }
 
 }  // namespace

@@ -88,6 +88,115 @@ TEST(HaproxyLog, IgnoresEverythingElse) {
   EXPECT_FALSE(parse_server_state_change("backend 'app' has no server available!"));
 }
 
+// Datagrams as haproxy 2.6.12 sends them to the harness's `format rfc5424` log target.
+constexpr std::string_view kTrafficLine =
+    "<134>1 2026-11-30T10:19:39.923483+00:00 - lbchaos-lb0 9578 - [lbchaos@32473 req=\"41\" "
+    "srv=\"app/web1\" tr=\"1\"] 127.0.0.1:45316 [30/Nov/2026:10:19:39.921] www app/web1 "
+    "0/0/0/1/1 200 495 - - ---- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n";
+constexpr std::string_view kHealthLine =
+    "<133>1 2026-11-30T10:19:29.714053+00:00 - lbchaos-lb0 9322 - - Server app/web1 is UP. 1 "
+    "active and 0 backup servers online. 0 sessions requeued, 0 total in queue.\n";
+
+TEST(HaproxyLog, SplitsRfc5424DatagramsIntoStructuredDataAndMessage) {
+  const auto traffic = split_syslog(kTrafficLine);
+  EXPECT_EQ(traffic.structured_data,
+            "[lbchaos@32473 req=\"41\" srv=\"app/web1\" tr=\"1\"]");
+  EXPECT_TRUE(traffic.message.starts_with("127.0.0.1:45316 [30/Nov/2026:10:19:39.921] www "))
+      << traffic.message;
+  EXPECT_TRUE(traffic.message.ends_with("\"GET / HTTP/1.1\""));
+
+  const auto health = split_syslog(kHealthLine);
+  EXPECT_EQ(health.structured_data, "");
+  EXPECT_TRUE(syslog_message(kHealthLine).starts_with("Server app/web1 is UP. "));
+  const auto change = parse_server_state_change(health.message);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->state, "UP");
+
+  // Escaped quotes and ']' inside a value do not end the element.
+  const auto escaped = split_syslog(
+      "<134>1 2026-11-30T10:19:39Z - t 1 - [x@1 a=\"q\\\"]\\]\"][y@2 b=\"2\"] msg");
+  EXPECT_EQ(escaped.structured_data, "[x@1 a=\"q\\\"]\\]\"][y@2 b=\"2\"]");
+  EXPECT_EQ(escaped.message, "msg");
+}
+
+TEST(HaproxyLog, MalformedRfc5424FallsBackToTheWholeMessageWithoutStructuredData) {
+  for (const std::string_view datagram : {
+           "<134>1 2026-11-30T10:19:39Z - t 1 - [lbchaos@32473 req=\"4",  // unterminated
+           "<134>1 2026-11-30T10:19:39Z - t",                             // header cut short
+           "<134>1 2026-11-30T10:19:39Z - t 1 - [a@1 x=\"1\"]glued",     // no space after SD
+       }) {
+    const auto parts = split_syslog(datagram);
+    EXPECT_EQ(parts.structured_data, "") << datagram;
+    EXPECT_FALSE(parse_request_log_line(parts.structured_data)) << datagram;
+  }
+}
+
+TEST(HaproxyLog, ParsesTheHarnessRequestLine) {
+  const auto line = parse_request_log_line(split_syslog(kTrafficLine).structured_data);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->request, 41u);
+  EXPECT_EQ(line->backend, "app");
+  EXPECT_EQ(line->server, "web1");
+  EXPECT_TRUE(line->server_responded);
+
+  // haproxy chose no server (503, no server available).
+  const auto none = parse_request_log_line(
+      "[lbchaos@32473 req=\"42\" srv=\"app/<NOSRV>\" tr=\"-1\"]");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->request, 42u);
+  EXPECT_EQ(none->server, "");
+  EXPECT_FALSE(none->server_responded);
+
+  // A server was tried but sent no response (504 after timeout server, 503 after retries).
+  const auto silent = parse_request_log_line(
+      "[lbchaos@32473 req=\"43\" srv=\"app/web2\" tr=\"-1\"]");
+  ASSERT_TRUE(silent);
+  EXPECT_EQ(silent->server, "web2");
+  EXPECT_FALSE(silent->server_responded);
+
+  // Parameter order and other elements do not matter.
+  const auto other = parse_request_log_line(
+      "[meta@1 x=\"y\"][lbchaos@32473 tr=\"12\" srv=\"static/cdn1\" req=\"4294967295\"]");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->request, 4294967295u);
+  EXPECT_EQ(other->backend, "static");
+  EXPECT_TRUE(other->server_responded);
+}
+
+TEST(HaproxyLog, RejectsMalformedRequestLines) {
+  for (const std::string_view sd : {
+           "",
+           "[lbchaos@32473 req=\"-\" srv=\"app/web1\" tr=\"1\"]",  // the request carried no id
+           "[lbchaos@32473 req=\"\" srv=\"app/web1\" tr=\"1\"]",
+           "[lbchaos@32473 req=\"12x\" srv=\"app/web1\" tr=\"1\"]",
+           "[lbchaos@32473 req=\"-5\" srv=\"app/web1\" tr=\"1\"]",
+           "[lbchaos@32473 req=\"4294967296\" srv=\"app/web1\" tr=\"1\"]",  // > uint32
+           "[lbchaos@32473 req=\"7\" srv=\"web1\" tr=\"1\"]",              // no backend
+           "[lbchaos@32473 req=\"7\" srv=\"app/\" tr=\"1\"]",
+           "[lbchaos@32473 req=\"7\" srv=\"app/web1\"]",                    // no tr
+           "[lbchaos@32473 req=\"7\" srv=\"app/web1\" tr=\"soon\"]",
+           "[lbchaos@32473 req=\"7\" srv=\"app/web1 tr=\"1\"]",            // unbalanced quotes
+           "[other@32473 req=\"7\" srv=\"app/web1\" tr=\"1\"]",           // not the harness's
+       }) {
+    EXPECT_FALSE(parse_request_log_line(sd)) << sd;
+  }
+}
+
+TEST(HaproxyLog, TrafficLinesAreNeverHealthEvents) {
+  // A request line whose message mentions a state change: the receiver only parses health
+  // events in lines without structured data, and haproxy sends those with "-".
+  const auto parts = split_syslog(
+      "<134>1 2026-11-30T10:19:39Z - lbchaos-lb0 1 - [lbchaos@32473 req=\"1\" srv=\"app/web1\" "
+      "tr=\"1\"] 127.0.0.1:1 [30/Nov/2026:10:19:39.921] www app/web1 \"GET "
+      "/Server%20app/web1%20is%20DOWN HTTP/1.1\"");
+  EXPECT_NE(parts.structured_data, "");
+  EXPECT_TRUE(parse_request_log_line(parts.structured_data));
+  // BSD-form datagrams (a config of another tool) keep working as before.
+  EXPECT_EQ(split_syslog("<133>Nov 21 22:00:00 lbchaos-lb0[812]: Server app/web1 is DOWN\n")
+                .structured_data,
+            "");
+}
+
 TEST(ShowProc, ParsesMasterWorkersAndFailedReloads) {
   const auto list = parse_show_proc(
       "#<PID>          <type>          <reloads>       <uptime>        <version>\n"

@@ -604,7 +604,8 @@ TEST(DistributionProbe, RequestsWithoutAServerNameAreNotSamples) {
     run.records.push_back(r);  // server stays kUnknownServer
   }
   expect_error(run_probe(expect("distribution", at_most(0.05)), run),
-               "(500 more named no server: command backends send no X-Lbchaos-Server)");
+               "(and 500 successful responses with no known server: no X-Lbchaos-Server "
+               "header, no haproxy log line naming a server that answered)");
 }
 
 TEST(DistributionProbe, NoTrafficInTheWindowIsAnError) {
