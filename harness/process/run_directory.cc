@@ -86,6 +86,22 @@ RunDirectory::~RunDirectory() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
+void RunDirectory::keep(bool keep) {
+  keep_ = keep;
+  const fs::path marker = path_ / ".keep";
+  if (!keep) {
+    std::error_code ec;
+    fs::remove(marker, ec);
+    return;
+  }
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw EnvironmentError(
+        fmt::format("cannot mark {} as kept: {}", path_.string(), std::strerror(errno)));
+  }
+  ::close(fd);
+}
+
 fs::path RunDirectory::subdir(const std::string& name) const {
   const fs::path dir = path_ / name;
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {

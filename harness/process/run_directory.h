@@ -20,7 +20,8 @@ class RunDirectory {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   // Creates (mode 0700) and returns a sub-directory.
   std::filesystem::path subdir(const std::string& name) const;
-  void keep(bool keep) { keep_ = keep; }
+  // Kept directories survive this object and are never swept as abandoned (a `.keep` marker).
+  void keep(bool keep);
   [[nodiscard]] bool kept() const { return keep_; }
 
   [[nodiscard]] static std::filesystem::path base_directory();

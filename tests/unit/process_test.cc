@@ -75,6 +75,9 @@ TEST_F(RunDirectoryTest, IsPrivateAndRemovedUnlessKept) {
     path = kept.path();
   }
   EXPECT_TRUE(std::filesystem::exists(path));
+  // A later run (the next scenario of the same `lbchaos run --keep`) does not sweep it.
+  EXPECT_EQ(sweep_abandoned_run_directories(base_), 0);
+  EXPECT_TRUE(std::filesystem::exists(path));
 }
 
 TEST_F(RunDirectoryTest, RefusesABaseTooLongForUnixSocketsWithAClearMessage) {
