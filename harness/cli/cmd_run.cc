@@ -15,8 +15,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "harness/cli/commands.h"
@@ -88,25 +90,31 @@ int preflight_all(asio::io_context& io, const std::vector<scenario::Scenario>& s
   return code;
 }
 
-// The live progress line, on a terminal only.
-asio::awaitable<void> show_progress(const scenario::ScenarioRunner& runner, const bool& done) {
+constexpr const char* kClearLine = "\r\033[K";
+
+// The live progress line, on a terminal only, redrawn every 250 ms until `*done`. It may wake
+// once more after the runner is gone: `done` is shared so that it then returns untouched.
+asio::awaitable<void> show_progress(const scenario::ScenarioRunner& runner,
+                                    std::shared_ptr<const bool> done) {
   asio::steady_timer tick(co_await asio::this_coro::executor);
-  while (!done) {
+  while (!*done) {
     const auto p = runner.progress();
     if (p.elapsed_s > 0) {
-      fmt::print(stderr, "\r\033[K[{:5.1f}s/{:.1f}s] {:6.0f} req/s  {} errors{}", p.elapsed_s,
-                 p.total_s, p.rate, p.errors, p.fault.empty() ? "" : "  fault: " + p.fault);
+      // Healing and tearing down after the traffic show as the end of it.
+      fmt::print(stderr, "{}[{:5.1f}s/{:.1f}s] {:6.0f} req/s  {} errors{}", kClearLine,
+                 std::min(p.elapsed_s, p.total_s), p.total_s, p.rate, p.errors,
+                 p.fault.empty() ? "" : "  fault: " + p.fault);
       std::fflush(stderr);
     }
     tick.expires_after(250ms);
     boost::system::error_code ignored;
     co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
-  fmt::print(stderr, "\r\033[K");
 }
 
 int run_scenarios(const RunCommandOptions& options) {
-  setup_logging(options.verbose);
+  const bool live = ::isatty(STDERR_FILENO) != 0;
+  setup_logging(options.verbose, live);
   std::vector<scenario::Scenario> scenarios;
   try {
     scenarios = load_scenarios(options.paths);
@@ -128,17 +136,17 @@ int run_scenarios(const RunCommandOptions& options) {
     interrupted = true;
     if (current != nullptr) current->request_stop();
   });
-  const bool live = ::isatty(STDERR_FILENO) != 0;
 
   auto main = [&]() -> asio::awaitable<void> {
     for (const auto& s : scenarios) {
       if (interrupted) break;
       scenario::ScenarioRunner runner(io, s, {options.keep, options.seed});
       current = &runner;
-      bool done = false;
+      auto done = std::make_shared<bool>(false);
       if (live) asio::co_spawn(io, show_progress(runner, done), asio::detached);
       results.push_back(co_await runner.run());
-      done = true;
+      *done = true;
+      if (live) fmt::print(stderr, "{}", kClearLine);  // before the table, on a shared terminal
       current = nullptr;
       report::print_scenario(stdout, results.back());
     }

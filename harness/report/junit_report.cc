@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 
 #include "harness/common/errors.h"
@@ -39,6 +41,22 @@ std::string testcase_name(const probes::ProbeResult& p) {
   return name + " (" + p.window + ")";
 }
 
+// Why an interrupted scenario's partial verdicts are not a pass: how much of its traffic ran.
+std::string interrupted_message(const scenario::ScenarioResult& r) {
+  const auto& run = r.recording;
+  std::string ran = "before traffic started";
+  if (!run.records.empty()) {
+    const auto ran_ns = run.records.back().intended_ns - run.traffic_start_ns;
+    const double ran_s = std::max(0.0, static_cast<double>(ran_ns) / 1e9);
+    const double planned_s = std::chrono::duration<double>(r.scenario->traffic.duration).count();
+    ran = fmt::format("after {:.1f} s of its {:.1f} s of traffic", ran_s, planned_s);
+  }
+  return fmt::format(
+      "interrupted (SIGINT or SIGTERM) {}: faults were healed and everything torn down, but the "
+      "probes judged only a partial run",
+      ran);
+}
+
 }  // namespace
 
 std::string junit_xml(const std::vector<scenario::ScenarioResult>& results) {
@@ -54,6 +72,14 @@ std::string junit_xml(const std::vector<scenario::ScenarioResult>& results) {
       cases += fmt::format("    <testcase classname=\"{0}\" name=\"run\" time=\"{1:.3f}\">\n"
                            "      <error message=\"{2}\"/>\n    </testcase>\n",
                            xml_escape(name), r.wall_seconds, xml_escape(r.error));
+    }
+    if (r.outcome == scenario::ScenarioResult::Outcome::kInterrupted) {
+      ++suite_tests;
+      ++suite_errors;
+      cases += fmt::format(
+          "    <testcase classname=\"{0}\" name=\"interrupted\" time=\"{1:.3f}\">\n"
+          "      <error type=\"interrupted\" message=\"{2}\"/>\n    </testcase>\n",
+          xml_escape(name), r.wall_seconds, xml_escape(interrupted_message(r)));
     }
     for (const auto& p : r.probes) {
       ++suite_tests;

@@ -23,6 +23,7 @@
 #include "harness/scenario/log_attribution.h"
 #include "harness/scenario/random_schedule.h"
 #include "harness/traffic/load_generator.h"
+#include "harness/traffic/recent_rate.h"
 
 namespace lbchaos::scenario {
 
@@ -121,7 +122,8 @@ Progress ScenarioRunner::progress() const {
   p.total_s = std::chrono::duration<double>(s.scenario.traffic.duration).count();
   if (!s.generator || s.traffic_start == MonoTime{}) return p;
   p.elapsed_s = std::max(0.0, std::chrono::duration<double>(mono_now() - s.traffic_start).count());
-  p.rate = p.elapsed_s > 0 ? static_cast<double>(s.generator->sent()) / p.elapsed_s : 0;
+  p.rate = traffic::recent_send_rate(s.generator->records(), to_ns(mono_now()),
+                                     to_ns(s.traffic_start));
   p.errors = s.generator->failed();
   for (const auto& fault : s.faults) {
     if (fault.injected && !fault.healed) {

@@ -568,6 +568,39 @@ TEST(DistributionProbe, ExpectedSharesComeFromCapacities) {
   EXPECT_THAT(r.detail, HasSubstr("web1 50.0% (expected 50.0%), web2 25.0% (expected 25.0%)"));
 }
 
+// The config under test may be wrong (seed 004: a wrong weight on a small server); the expected
+// shares must come from what the servers can take, never from the weights being tested.
+TEST(DistributionProbe, WeightsThatDisagreeWithCapacitiesDoNotMoveTheExpectedShares) {
+  auto topology = three_web();
+  auto& servers = topology.backends[0].servers;
+  servers[0].capacity = 2.0;
+  servers[0].weight = 100;
+  servers[1].weight = 100;
+  servers[2].weight = 400;
+
+  // Traffic that follows the capacities (2:1:1) passes, whatever the weights say.
+  const auto by_capacity =
+      RunBuilder().steady(0, 10, 100, {"app/web1", "app/web1", "app/web2", "app/web3"}).build();
+  const auto pass =
+      run_probe(expect("distribution", at_most(0.01), Window::kAll, "app"), by_capacity, topology);
+  EXPECT_EQ(pass.verdict, ProbeResult::kPass) << pass.detail;
+  EXPECT_THAT(pass.detail, HasSubstr("web1 50.0% (expected 50.0%), web2 25.0% (expected 25.0%), "
+                                     "web3 25.0% (expected 25.0%)"));
+
+  // Traffic that follows the weights (1:1:4) is judged against the capacities, and fails.
+  const auto by_weight = RunBuilder()
+                             .steady(0, 10, 120,
+                                     {"app/web1", "app/web2", "app/web3", "app/web3", "app/web3",
+                                      "app/web3"})
+                             .build();
+  const auto fail =
+      run_probe(expect("distribution", at_most(0.05), Window::kAll, "app"), by_weight, topology);
+  EXPECT_EQ(fail.verdict, ProbeResult::kFail) << fail.detail;
+  EXPECT_NEAR(fail.measured, 4.0 / 6.0 - 0.25, 1e-9) << "web3 took 66.7% for an expected 25%";
+  EXPECT_THAT(fail.detail, HasSubstr("web1 16.7% (expected 50.0%)"));
+  EXPECT_THAT(fail.detail, HasSubstr("web3 66.7% (expected 25.0%)"));
+}
+
 TEST(DistributionProbe, AnEmptyServerIsAFailure) {
   const auto run = RunBuilder().steady(0, 10, 100, {"app/web1", "app/web2"}).build();
   const auto r = run_probe(expect("distribution", at_most(0.1)), run);

@@ -63,6 +63,30 @@ TEST_F(ReportTest, ScenarioThatCouldNotRunIsAJunitError) {
   EXPECT_THAT(junit_xml({broken}), HasSubstr("<error message=\"haproxy not found\"/>"));
 }
 
+TEST_F(ReportTest, InterruptedScenarioIsAJunitErrorEvenWhenItsProbesPass) {
+  scenario_.traffic.duration = std::chrono::seconds(60);
+  ScenarioResult interrupted = passing_;
+  interrupted.outcome = ScenarioResult::Outcome::kInterrupted;
+  interrupted.recording.traffic_start_ns = 1'000'000'000;
+  interrupted.recording.records.resize(2);
+  interrupted.recording.records[1].intended_ns = 4'300'000'000;
+  const std::string xml = junit_xml({interrupted});
+  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"lbchaos\" tests=\"2\" failures=\"0\" "
+                             "errors=\"1\">"));
+  EXPECT_THAT(xml, HasSubstr("tests=\"2\" failures=\"0\" errors=\"1\" time="))
+      << "the suite itself counts the error";
+  EXPECT_THAT(xml, HasSubstr("name=\"interrupted\""));
+  EXPECT_THAT(xml, HasSubstr("<error type=\"interrupted\" message=\"interrupted (SIGINT or "
+                             "SIGTERM) after 3.3 s of its 60.0 s of traffic: faults were healed"));
+  EXPECT_THAT(xml, HasSubstr("name=\"failover_time app/web1 (all)\""))
+      << "the partial verdicts are still listed";
+
+  interrupted.recording.records.clear();
+  EXPECT_THAT(junit_xml({interrupted}), HasSubstr("interrupted (SIGINT or SIGTERM) before "
+                                                  "traffic started"));
+  EXPECT_THAT(junit_xml({passing_}), ::testing::Not(HasSubstr("interrupted")));
+}
+
 TEST_F(ReportTest, JournalSummaryCountsProbes) {
   const auto journal = journal_json({passing_, failing_});
   EXPECT_EQ(journal["summary"]["passed"], 1);
