@@ -266,6 +266,7 @@ asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {
   FaultEvent event;
   event.action = fault.spec->action;
   event.target = fault.spec->target;
+  if (event.action == "config_corrupt") event.apply = fault.spec->params.apply;
   event.injected_ns = to_ns(mono_now());
   fault.event = result.recording.faults.size();
   result.recording.faults.push_back(event);
