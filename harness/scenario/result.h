@@ -22,6 +22,9 @@ struct ScenarioResult {
   std::uint64_t seed = 0;
   std::string haproxy_version;
   std::map<std::string, std::string> config_sha256;  // path -> sha256 of every config used
+  // The schedule as planned: the scenario's faults with every `random` fault replaced by the
+  // faults it drew (random_schedule.h), so a replay can be compared exactly.
+  std::vector<FaultSpec> fault_plan;
   std::vector<probes::ProbeResult> probes;
   RunRecording recording;
   double wall_seconds = 0;

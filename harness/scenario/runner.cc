@@ -141,6 +141,7 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
     error_code = kExitEnvironment;
   }
   interrupted = interrupted || s.stop_requested;
+  s.result.fault_plan = s.planned_faults;
 
   co_await s.heal_everything();
   co_await s.stop_alerting();
