@@ -117,6 +117,14 @@ json scenario_json(const scenario::ScenarioResult& r) {
                       {"healed_at_s", f.healed_ns ? json(relative(*f.healed_ns)) : json(nullptr)},
                       {"detail", f.detail}});
   }
+  // Exact (integer ns) as well as readable: a replay with the same seed must match it exactly.
+  json plan = json::array();
+  for (const auto& f : r.fault_plan) {
+    plan.push_back({{"action", f.action}, {"target", f.target},
+                    {"at_s", seconds(f.at)}, {"at_ns", f.at.count()},
+                    {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)},
+                    {"heal_after_ns", f.heal_after ? json(f.heal_after->count()) : json(nullptr)}});
+  }
   json events = json::array();
   for (const auto& e : rec.haproxy_events) {
     events.push_back({{"at_s", relative(e.at_ns)}, {"instance", e.instance},
@@ -162,6 +170,7 @@ json scenario_json(const scenario::ScenarioResult& r) {
            {"config_sha256", r.config_sha256},
            {"wall_seconds", r.wall_seconds},
            {"requests", rec.records.size()},
+           {"fault_plan", plan},
            {"fault_events", faults},
            {"haproxy_events", events},
            {"reload_events", reloads},

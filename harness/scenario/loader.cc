@@ -191,7 +191,7 @@ constexpr std::array<ProbeInfo, 10> kProbes{{
      .threshold = Threshold::kDuration,
      .targets = kInstance,
      .needs_fault = true,
-     .fault_action = "lb_kill"},
+     .fault_action = "lb_kill"},  // or config_corrupt applied by restart (is_lb_outage_for)
     {.name = "alert", .threshold = Threshold::kNone, .targets = kServer | kInstance},
 }};
 
@@ -793,6 +793,13 @@ class ScenarioLoader {
     if (probe.needs_fault) check_measured_fault(table, probe, expectation);
   }
 
+  // mttr measures an LB outage: losing the instance (lb_kill, seed 000) or a bad config
+  // applied by restart (seed 001), which stops haproxy until the good config is back.
+  static bool is_lb_outage_for(const ProbeInfo& probe, const FaultSpec& fault) {
+    return probe.name == "mttr" && fault.action == "config_corrupt" &&
+           fault.params.apply == "restart";
+  }
+
   // A probe that measures from a fault needs that fault in the schedule.
   void check_measured_fault(const TableReader& table, const ProbeInfo& probe,
                             const Expectation& expectation) const {
@@ -804,7 +811,7 @@ class ScenarioLoader {
       const bool random = fault.action == "random";
       if (!probe.fault_action.empty() &&
           !(random ? std::find(actions.begin(), actions.end(), probe.fault_action) != actions.end()
-                   : fault.action == probe.fault_action)) {
+                   : fault.action == probe.fault_action || is_lb_outage_for(probe, fault))) {
         return false;
       }
       return expectation.target.empty() ||
@@ -816,6 +823,7 @@ class ScenarioLoader {
     std::string wanted = probe.fault_action.empty()
                              ? fmt::format("a [[fault]] on {}", expectation.target)
                              : fmt::format("a [[fault]] with action = \"{}\"", probe.fault_action);
+    if (probe.name == "mttr") wanted += R"( or action = "config_corrupt" with apply = "restart")";
     if (!probe.fault_action.empty() && !expectation.target.empty()) {
       wanted += fmt::format(" on {}", expectation.target);
     }
@@ -825,9 +833,11 @@ class ScenarioLoader {
     }
     std::vector<std::string> scheduled;
     for (const FaultSpec& fault : faults) {
-      scheduled.push_back(fault.action == "random"
-                              ? fmt::format("random over {}", join(fault.params.targets))
-                              : fmt::format("{} {}", fault.action, fault.target));
+      std::string what = fault.action == "random"
+                             ? fmt::format("random over {}", join(fault.params.targets))
+                             : fmt::format("{} {}", fault.action, fault.target);
+      if (fault.action == "config_corrupt") what += " by " + fault.params.apply;
+      scheduled.push_back(std::move(what));
     }
     table.fail(key, fmt::format("probe {} measures from {}, but none is scheduled (faults: {})",
                                 probe.name, wanted, join(scheduled)));

@@ -19,6 +19,7 @@ struct FaultEvent {
   std::int64_t injected_ns = 0;
   std::optional<std::int64_t> healed_ns;
   std::string detail;  // for people: "SIGKILL to process group 1234"
+  std::string apply = {};  // config_corrupt only: "reload" or "restart"
 };
 
 // A server state change as haproxy reported it (syslog "Server app/web1 is DOWN").

@@ -161,6 +161,7 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
   }
   interrupted = interrupted || s.stop_requested;
   co_await s.stop_abort_watch();
+  s.result.fault_plan = s.planned_faults;
 
   co_await attribute_servers_from_logs(s.deployment.get(), s.generator.get());
   co_await s.heal_everything();
@@ -333,6 +334,7 @@ asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {
   FaultEvent event;
   event.action = fault.spec->action;
   event.target = fault.spec->target;
+  if (event.action == "config_corrupt") event.apply = fault.spec->params.apply;
   event.injected_ns = to_ns(mono_now());
   fault.event = result.recording.faults.size();
   result.recording.faults.push_back(event);

@@ -98,10 +98,12 @@ Timeline Timeline::build(const RunRecording& run, std::int64_t bucket_ns) {
   const std::int64_t span = run.traffic_end_ns - run.traffic_start_ns;
   const std::int64_t n = span <= 0 ? 0 : (span + bucket_ns - 1) / bucket_ns;
   t.buckets_.resize(static_cast<std::size_t>(n));
+  for (const auto& r : run.records) t.instances_ = std::max<std::size_t>(t.instances_, r.instance + 1U);
   for (std::int64_t i = 0; i < n; ++i) {
     auto& b = t.buckets_[static_cast<std::size_t>(i)];
     b.offset_ns = i * bucket_ns;
     b.per_server.assign(t.servers_.size(), 0);
+    b.ok_per_instance.assign(t.instances_, 0);
   }
 
   std::vector<std::vector<std::int64_t>> latencies(t.buckets_.size());
@@ -113,7 +115,10 @@ Timeline Timeline::build(const RunRecording& run, std::int64_t bucket_ns) {
     const auto index = static_cast<std::size_t>((r.intended_ns - run.traffic_start_ns) / bucket_ns);
     auto& b = t.buckets_[index];
     b.outcomes.add(r);
-    if (r.ok()) latencies[index].push_back(r.latency_ns());
+    if (r.ok()) {
+      latencies[index].push_back(r.latency_ns());
+      ++b.ok_per_instance[r.instance];
+    }
     if (r.server < b.per_server.size()) ++b.per_server[r.server];
   }
   for (std::size_t i = 0; i < t.buckets_.size(); ++i) {
@@ -130,6 +135,10 @@ nlohmann::json Timeline::to_json() const {
   for (const auto& b : buckets_) {
     auto servers = nlohmann::json::object();
     for (std::size_t id = 0; id < servers_.size(); ++id) servers[servers_[id]] = b.per_server[id];
+    auto instances = nlohmann::json::object();
+    for (std::size_t i = 0; i < instances_; ++i) {
+      instances[fmt::format("lb{}", i)] = b.ok_per_instance[i];
+    }
     buckets.push_back({{"t_s", static_cast<double>(b.offset_ns) / 1e9},
                        {"sent", b.sent()},
                        {"ok", b.outcomes.ok},
@@ -137,6 +146,7 @@ nlohmann::json Timeline::to_json() const {
                        {"p50_s", seconds_or_null(b.p50_ns)},
                        {"p99_s", seconds_or_null(b.p99_ns)},
                        {"servers", std::move(servers)},
+                       {"instances", std::move(instances)},
                        {"alerts_firing", b.alerts_firing}});
   }
   return {{"bucket_s", static_cast<double>(bucket_ns_) / 1e9},

@@ -46,6 +46,7 @@ struct TimelineBucket {
   std::optional<std::int64_t> p50_ns;
   std::optional<std::int64_t> p99_ns;
   std::vector<std::int64_t> per_server;  // responses (any status) per ServerTable id
+  std::vector<std::int64_t> ok_per_instance;  // successful requests per haproxy instance (lbN)
   std::vector<std::string> alerts_firing; // alert instances firing at the bucket's end
 
   // Requests due in the bucket: ok + every error class.
@@ -66,13 +67,14 @@ class Timeline {
 
   // {"bucket_s": 0.1, "servers": [...], "records_outside": 0, "buckets": [{"t_s": 0.0,
   //  "sent": 40, "ok": 39, "errors": {...}, "p50_s": 0.0021, "p99_s": 0.0043,
-  //  "servers": {"app/web1": 13, ...}, "alerts_firing": ["HaproxyServerDown{...}"]}, ...]}; t_s is from traffic start, p50_s/p99_s are null
+  //  "servers": {"app/web1": 13, ...}, "instances": {"lb0": 39}, "alerts_firing": ["HaproxyServerDown{...}"]}, ...]}; t_s is from traffic start, p50_s/p99_s are null
   // when nothing succeeded in the bucket.
   [[nodiscard]] nlohmann::json to_json() const;
 
  private:
   std::int64_t bucket_ns_ = kBucketNs;
   std::vector<std::string> servers_;
+  std::size_t instances_ = 0;  // haproxy instances seen in the records
   std::vector<TimelineBucket> buckets_;
   std::int64_t records_outside_ = 0;
 };

@@ -84,6 +84,14 @@ class RunBuilder {
     return *this;
   }
 
+  // config_corrupt on lb0, applied by `apply` ("reload" or "restart").
+  RunBuilder& bad_config(std::string apply, double injected_s,
+                         std::optional<double> healed_s = std::nullopt) {
+    fault("config_corrupt", "lb0", injected_s, healed_s);
+    run_.faults.back().apply = std::move(apply);
+    return *this;
+  }
+
   RunBuilder& state(std::string server, std::string state, double t, int instance = 0) {
     run_.haproxy_events.push_back({at(t), instance, std::move(server), std::move(state), ""});
     return *this;
@@ -745,6 +753,42 @@ TEST(MttrProbe, NoLbKillIsAnError) {
   expect_error(
       run_probe(expect("mttr", at_most(3.0)), RunBuilder().steady(0, 10, 10, kWebs).build()),
       "no lb_kill fault in this run");
+}
+
+TEST(MttrProbe, BadConfigByRestartCountsFromTheFaultToTheFirstSuccessOnceTheGoodConfigIsBack) {
+  const auto run = RunBuilder()
+                       .steady(0, 4, 100, kWebs)
+                       .served(4.001, "app/web1")  // in flight while the old haproxy stopped
+                       .failing(4.01, 7.2, 100, ErrorClass::kRefused)
+                       .steady(7.2, 10, 100, kWebs)
+                       .bad_config("restart", 4, 7)
+                       .build();
+  const auto r = run_probe(expect("mttr", at_most(4.0), Window::kAll, "lb0"), run);
+  EXPECT_EQ(r.verdict, ProbeResult::kPass) << r.detail;
+  EXPECT_NEAR(r.measured, 3.202, 1e-6);
+  EXPECT_EQ(r.target, "lb0");
+  EXPECT_EQ(r.detail, "service restored 3.20 s after the bad config was applied to lb0 by "
+                      "restart (first successful request, 0.20 s after the good config was "
+                      "back); 319 requests failed in between");
+}
+
+TEST(MttrProbe, BadConfigByRestartNeverRepairedFails) {
+  const auto run = RunBuilder()
+                       .steady(0, 4, 100, kWebs)
+                       .failing(4, 10, 100, ErrorClass::kRefused)
+                       .bad_config("restart", 4)
+                       .build();
+  const auto r = run_probe(expect("mttr", at_most(30.0)), run);
+  EXPECT_EQ(r.verdict, ProbeResult::kFail);
+  EXPECT_DOUBLE_EQ(r.measured, 6.0);
+  EXPECT_EQ(r.detail, "service was not restored: the good config was not put back in the 6.00 s "
+                      "after the bad config was applied to lb0 by restart");
+}
+
+TEST(MttrProbe, BadConfigByReloadIsNoOutageToMeasure) {
+  const auto run = RunBuilder().steady(0, 10, 100, kWebs).bad_config("reload", 4, 6).build();
+  expect_error(run_probe(expect("mttr", at_most(3.0)), run),
+               "no lb_kill fault in this run (nor a config_corrupt applied by restart)");
 }
 
 // ---- dispatch and thresholds --------------------------------------------------------------

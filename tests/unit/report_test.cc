@@ -95,6 +95,28 @@ TEST_F(ReportTest, JournalSummaryCountsProbes) {
   EXPECT_EQ(journal["scenarios"][1]["probes"][0]["verdict"], "fail");
 }
 
+TEST_F(ReportTest, JournalRecordsTheFaultPlanExactly) {
+  scenario::FaultSpec drawn;
+  drawn.action = "pause";
+  drawn.target = "app/web2";
+  drawn.at = std::chrono::nanoseconds(1'234'567'891);
+  drawn.heal_after = std::chrono::milliseconds(750);
+  scenario::FaultSpec unhealed;
+  unhealed.action = "kill";
+  unhealed.target = "app/web1";
+  unhealed.at = std::chrono::seconds(3);
+  passing_.fault_plan = {drawn, unhealed};
+  const auto plan = journal_json({passing_})["scenarios"][0]["fault_plan"];
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_EQ(plan[0]["action"], "pause");
+  EXPECT_EQ(plan[0]["target"], "app/web2");
+  EXPECT_EQ(plan[0]["at_ns"], 1'234'567'891);
+  EXPECT_EQ(plan[0]["heal_after_ns"], 750'000'000);
+  EXPECT_DOUBLE_EQ(plan[0]["heal_after_s"].get<double>(), 0.75);
+  EXPECT_TRUE(plan[1]["heal_after_ns"].is_null());
+  EXPECT_TRUE(plan[1]["heal_after_s"].is_null());
+}
+
 TEST_F(ReportTest, ExitCodes) {
   EXPECT_EQ(scenario::exit_code_for({passing_}), kExitOk);
   EXPECT_EQ(scenario::exit_code_for({passing_, failing_}), kExitProbeFailed);

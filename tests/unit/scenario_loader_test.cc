@@ -362,6 +362,37 @@ at_most = "1s"
   EXPECT_THAT(error.what(), HasSubstr("none is scheduled (faults: random over app/web1)"));
 }
 
+TEST(ScenarioLoader, MttrMeasuresABadConfigAppliedByRestartButNotByReload) {
+  const auto load = [](std::string_view apply) {
+    return parse_scenario(fmt::format(R"(name = "bad config"
+topology = "../topologies/valid_full.toml"
+[[fault]]
+at = "2s"
+action = "config_corrupt"
+target = "lb0"
+mode = "syntax_error_new_server"
+apply = "{}"
+heal_after = "2s"
+[[expect]]
+probe = "mttr"
+target = "lb0"
+at_most = "4s"
+)",
+                                      apply),
+                          kData / "scenarios/inline.toml");
+  };
+  const Scenario scenario = load("restart");
+  ASSERT_EQ(scenario.expectations.size(), 1u);
+  EXPECT_EQ(scenario.expectations[0].probe, "mttr");
+  EXPECT_EQ(scenario.expectations[0].target, "lb0");
+  // A refused reload leaves the old worker serving: there is no outage to repair.
+  const InputError error = expect_input_error([&] { (void)load("reload"); });
+  EXPECT_THAT(error.what(),
+              HasSubstr(":12:10: probe mttr measures from a [[fault]] with action = \"lb_kill\" "
+                        "or action = \"config_corrupt\" with apply = \"restart\" on lb0, but "
+                        "none is scheduled (faults: config_corrupt lb0 by reload)"));
+}
+
 TEST(ScenarioLoader, FaultParameterErrorsSayWhatIsExpected) {
   struct Case {
     std::string fault;

@@ -134,6 +134,17 @@ TEST_F(TimelineTest, JsonHasTheJournalShape) {
   EXPECT_EQ(b5["servers"], nlohmann::json({{"app/web1", 0}, {"app/web2", 0}}));
 }
 
+TEST_F(TimelineTest, CountsSuccessesPerHaproxyInstance) {
+  add(10, 2, 200, web1_);
+  add(20, 2, 200, web2_);
+  run_.records.back().instance = 1;
+  add(30, 1, 503, web2_);  // a failure counts for no instance
+  run_.records.back().instance = 1;
+  const auto j = Timeline::build(run_).to_json();
+  EXPECT_EQ(j["buckets"][0]["instances"], nlohmann::json({{"lb0", 1}, {"lb1", 1}}));
+  EXPECT_EQ(j["buckets"][5]["instances"], nlohmann::json({{"lb0", 0}, {"lb1", 0}}));
+}
+
 TEST_F(TimelineTest, NoTrafficPeriodMeansNoBuckets) {
   run_.traffic_end_ns = run_.traffic_start_ns;
   add(0, 1, 200, web1_);
