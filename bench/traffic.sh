@@ -180,12 +180,27 @@ lbchaos, work = sys.argv[1], sys.argv[2]
 start = time.monotonic()
 proc = subprocess.Popen([lbchaos, "run", f"{work}/rss.toml", "--json", f"{work}/rss.json"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-_, status, usage = os.wait4(proc.pid, 0)
+# lbchaos's own high-water mark (VmHWM only grows, so the last reading before exit is the peak);
+# wait4's ru_maxrss is the largest of lbchaos and every child it reaped (haproxy, backends).
+own_kb = 0
+while True:
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid == proc.pid:
+        break
+    try:
+        with open(f"/proc/{proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    own_kb = max(own_kb, int(line.split()[1]))
+    except OSError:
+        pass
+    time.sleep(0.05)  # bounds the error this adds to the overhead figure
 wall = time.monotonic() - start
 journal = json.load(open(f"{work}/rss.json"))
 s = journal["scenarios"][0]
-rss_mb = usage.ru_maxrss / 1024
+rss_mb = own_kb / 1024
+tree_mb = usage.ru_maxrss / 1024
 overhead = wall - 60
-print(f"| peak RSS of `lbchaos run`, 5,000 req/s for 60 s ({s['requests']} requests recorded) | {rss_mb:.1f} MB | | | < 100 MB |")
+print(f"| peak RSS of `lbchaos run` itself (VmHWM), 5,000 req/s for 60 s ({s['requests']} requests recorded); largest of it and its children: {tree_mb:.1f} MB | {rss_mb:.1f} MB | | | < 100 MB |")
 print(f"| scenario overhead (wall {wall:.2f} s - 60 s of traffic; start-up, teardown, probes) | {overhead:.2f} s | | | < 1.5 s |")
 PY
