@@ -47,15 +47,20 @@ void print_scenario(std::FILE* out, const scenario::ScenarioResult& result) {
 }
 
 void print_summary(std::FILE* out, const std::vector<scenario::ScenarioResult>& results) {
-  int passed = 0, failed = 0, errors = 0, scenarios_ok = 0;
+  int passed = 0, failed = 0, errors = 0, scenarios_ok = 0, interrupted = 0, aborted = 0;
   for (const auto& r : results) {
     passed += r.passed();
     failed += r.failed();
     errors += r.errors() + (r.outcome == scenario::ScenarioResult::Outcome::kError ? 1 : 0);
     if (r.outcome == scenario::ScenarioResult::Outcome::kPassed) ++scenarios_ok;
+    if (r.outcome == scenario::ScenarioResult::Outcome::kInterrupted) ++interrupted;
+    if (!r.abort_reason.empty()) ++aborted;
   }
-  fmt::print(out, "\n{} of {} scenario(s) passed; probes: {} passed, {} failed, {} errors\n",
-             scenarios_ok, results.size(), passed, failed, errors);
+  std::string stopped_early;
+  if (interrupted > 0) stopped_early += fmt::format(", {} interrupted", interrupted);
+  if (aborted > 0) stopped_early += fmt::format(", {} aborted", aborted);
+  fmt::print(out, "\n{} of {} scenario(s) passed{}; probes: {} passed, {} failed, {} errors\n",
+             scenarios_ok, results.size(), stopped_early, passed, failed, errors);
   std::fflush(out);
 }
 

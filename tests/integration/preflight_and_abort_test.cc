@@ -51,6 +51,7 @@ TEST(Abort, SpentErrorBudgetStopsTheRunEarlyHealsAndFails) {
                          dir.path());
   EXPECT_EQ(lbchaos.exit_code(120s), 1) << lbchaos.output();
   EXPECT_THAT(lbchaos.out(), HasSubstr("aborted at +"));
+  EXPECT_THAT(lbchaos.out(), HasSubstr("0 of 1 scenario(s) passed, 1 aborted"));
   const auto journal = nlohmann::json::parse(read_file(dir / "journal.json"));
   const auto& scenario = journal["scenarios"][0];
   EXPECT_EQ(scenario["outcome"], "failed");

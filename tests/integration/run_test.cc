@@ -132,6 +132,7 @@ TEST(Run, CtrlCHealsTearsDownAndStillWritesResults) {
   const auto journal = nlohmann::json::parse(read_file(dir / "journal.json"));
   const auto& scenario = journal["scenarios"][0];
   EXPECT_EQ(scenario["outcome"], "interrupted");
+  EXPECT_THAT(lbchaos.out(), HasSubstr("0 of 1 scenario(s) passed, 1 interrupted"));
   EXPECT_FALSE(scenario["fault_events"][0]["healed_at_s"].is_null()) << "the kill was not healed";
   EXPECT_THAT(scenario["fault_events"][0]["detail"].get<std::string>(), HasSubstr("healed"));
 
