@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "harness/common/errors.h"
+#include "harness/faults/families.h"
 #include "harness/scenario/timeline.h"
 
 namespace lbchaos::report {
@@ -13,13 +14,6 @@ namespace {
 using nlohmann::json;
 
 double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
-
-bool is_network_action(const std::string& action) {
-  for (const char* name : {"latency", "bandwidth", "reset", "blackhole", "slow_close", "slice"}) {
-    if (action == name) return true;
-  }
-  return false;
-}
 
 // The parameters a fault ran with: only those its action takes and the file (or a default) set.
 json fault_params(const scenario::FaultSpec& f) {
@@ -37,7 +31,7 @@ json fault_params(const scenario::FaultSpec& f) {
   put_duration("jitter_s", p.jitter);
   if (p.bandwidth) params["bandwidth_bytes_per_s"] = *p.bandwidth;
   if (p.slice_bytes) params["slice_bytes"] = *p.slice_bytes;
-  if (is_network_action(f.action)) {
+  if (faults::is_network_action(f.action)) {
     params["direction"] = p.direction;
     params["toxicity"] = p.toxicity;
   }
@@ -54,15 +48,21 @@ json fault_params(const scenario::FaultSpec& f) {
   return params;
 }
 
+// A fault as written or drawn: exact (integer ns) as well as readable, so a replay with the same
+// seed can be compared exactly.
+json fault_spec_json(const scenario::FaultSpec& f) {
+  return {{"action", f.action},
+          {"target", f.target},
+          {"at_s", seconds(f.at)},
+          {"at_ns", f.at.count()},
+          {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)},
+          {"heal_after_ns", f.heal_after ? json(f.heal_after->count()) : json(nullptr)},
+          {"params", fault_params(f)}};
+}
+
 json scenario_as_run(const scenario::Scenario& s) {
   json faults = json::array();
-  for (const auto& f : s.faults) {
-    faults.push_back({{"at_s", seconds(f.at)},
-                      {"action", f.action},
-                      {"target", f.target},
-                      {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)},
-                      {"params", fault_params(f)}});
-  }
+  for (const auto& f : s.faults) faults.push_back(fault_spec_json(f));
   json expectations = json::array();
   for (const auto& e : s.expectations) {
     json entry{{"probe", e.probe}, {"during", scenario::to_string(e.during)}, {"target", e.target}};
@@ -117,14 +117,8 @@ json scenario_json(const scenario::ScenarioResult& r) {
                       {"healed_at_s", f.healed_ns ? json(relative(*f.healed_ns)) : json(nullptr)},
                       {"detail", f.detail}});
   }
-  // Exact (integer ns) as well as readable: a replay with the same seed must match it exactly.
   json plan = json::array();
-  for (const auto& f : r.fault_plan) {
-    plan.push_back({{"action", f.action}, {"target", f.target},
-                    {"at_s", seconds(f.at)}, {"at_ns", f.at.count()},
-                    {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)},
-                    {"heal_after_ns", f.heal_after ? json(f.heal_after->count()) : json(nullptr)}});
-  }
+  for (const auto& f : r.fault_plan) plan.push_back(fault_spec_json(f));
   json events = json::array();
   for (const auto& e : rec.haproxy_events) {
     events.push_back({{"at_s", relative(e.at_ns)}, {"instance", e.instance},
