@@ -42,17 +42,7 @@ class OnTerminal {
     }
     ::fcntl(master_, F_SETFL, ::fcntl(master_, F_GETFL) | O_NONBLOCK);
     ::fcntl(master_, F_SETFD, FD_CLOEXEC);
-    std::vector<std::string> environment{"LBCHAOS_TMPDIR=" + output_dir.string()};
-    for (char** var = environ; *var != nullptr; ++var) {
-      if (std::string_view(*var).rfind("LBCHAOS_TMPDIR=", 0) != 0) environment.emplace_back(*var);
-    }
-    std::vector<char*> envp;
-    for (auto& var : environment) envp.push_back(var.data());
-    envp.push_back(nullptr);
-    args.insert(args.begin(), LBCHAOS_BINARY);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    const LbchaosCommandLine command(std::move(args), output_dir);
     const int terminal_fd = static_cast<int>(on_terminal);
     const int file_fd = on_terminal == Stream::kStderr ? 1 : 2;
     posix_spawn_file_actions_t actions;
@@ -63,7 +53,8 @@ class OnTerminal {
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addclose(&actions, terminal);
     posix_spawn_file_actions_addchdir_np(&actions, LBCHAOS_SOURCE_DIR);
-    const int rc = ::posix_spawn(&pid_, LBCHAOS_BINARY, &actions, nullptr, argv.data(), envp.data());
+    const int rc = ::posix_spawn(&pid_, LBCHAOS_BINARY, &actions, nullptr, command.argv(),
+                                 command.envp());
     posix_spawn_file_actions_destroy(&actions);
     ::close(terminal);
     if (rc != 0) {

@@ -119,6 +119,34 @@ inline std::vector<pid_t> processes_of_run(const std::string& run_dir) {
   return found;
 }
 
+// The argv and envp of `lbchaos ARGS...` whose run directories go below `output_dir`
+// (LBCHAOS_TMPDIR), the rest of the environment inherited.
+class LbchaosCommandLine {
+ public:
+  LbchaosCommandLine(std::vector<std::string> args, const std::filesystem::path& output_dir)
+      : args_(std::move(args)), environment_{"LBCHAOS_TMPDIR=" + output_dir.string()} {
+    for (char** var = environ; *var != nullptr; ++var) {
+      if (std::string_view(*var).rfind("LBCHAOS_TMPDIR=", 0) != 0) environment_.emplace_back(*var);
+    }
+    args_.insert(args_.begin(), LBCHAOS_BINARY);
+    for (auto& arg : args_) argv_.push_back(arg.data());
+    argv_.push_back(nullptr);
+    for (auto& var : environment_) envp_.push_back(var.data());
+    envp_.push_back(nullptr);
+  }
+  LbchaosCommandLine(const LbchaosCommandLine&) = delete;
+  LbchaosCommandLine& operator=(const LbchaosCommandLine&) = delete;
+
+  [[nodiscard]] char* const* argv() const { return argv_.data(); }
+  [[nodiscard]] char* const* envp() const { return envp_.data(); }
+
+ private:
+  std::vector<std::string> args_;
+  std::vector<std::string> environment_;
+  std::vector<char*> argv_;  // point into args_ / environment_, which no longer change
+  std::vector<char*> envp_;
+};
+
 // `lbchaos ARGS...` as a child of the test, stdout and stderr captured to files.
 class LbchaosProcess {
  public:
@@ -126,17 +154,7 @@ class LbchaosProcess {
   LbchaosProcess(std::vector<std::string> args, const std::filesystem::path& output_dir,
                  const std::filesystem::path& working_dir = LBCHAOS_SOURCE_DIR)
       : stdout_path_(output_dir / "stdout.txt"), stderr_path_(output_dir / "stderr.txt") {
-    std::vector<std::string> environment{"LBCHAOS_TMPDIR=" + output_dir.string()};
-    for (char** var = environ; *var != nullptr; ++var) {
-      if (std::string_view(*var).rfind("LBCHAOS_TMPDIR=", 0) != 0) environment.emplace_back(*var);
-    }
-    std::vector<char*> envp;
-    for (auto& var : environment) envp.push_back(var.data());
-    envp.push_back(nullptr);
-    args.insert(args.begin(), LBCHAOS_BINARY);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    const LbchaosCommandLine command(std::move(args), output_dir);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -145,7 +163,8 @@ class LbchaosProcess {
     posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
-    const int rc = ::posix_spawn(&pid_, LBCHAOS_BINARY, &actions, nullptr, argv.data(), envp.data());
+    const int rc = ::posix_spawn(&pid_, LBCHAOS_BINARY, &actions, nullptr, command.argv(),
+                                 command.envp());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start lbchaos");
   }
