@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
 #include <sstream>
 
 #include "harness/alerting/alert_engine.h"
@@ -41,6 +40,31 @@ struct ScheduledFault {
   bool healed = false;
 };
 
+// A detached coroutine that refers to the runner's state, so the runner must not go on (and
+// eventually free that state) before it has returned.
+class Joinable {
+ public:
+  explicit Joinable(asio::io_context& io) : done_(io) {}
+  void start() {
+    running_ = true;
+    done_.expires_at(asio::steady_timer::time_point::max());
+  }
+  // Called by the coroutine as it returns.
+  void finish() {
+    running_ = false;
+    done_.cancel();
+  }
+  // Returns once the coroutine has returned (at once when it never started).
+  asio::awaitable<void> join() {
+    boost::system::error_code ignored;
+    while (running_) co_await done_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
+ private:
+  asio::steady_timer done_;
+  bool running_ = false;
+};
+
 // One step of the schedule: inject or heal fault `index` at `at`.
 struct Step {
   MonoTime at;
@@ -61,9 +85,9 @@ struct ScenarioRunner::State {
         scenario(scenario_),
         options(options_),
         schedule_timer(io_),
-        schedule_done(io_),
+        schedule(io_),
         abort_timer(io_),
-        abort_watch_done(io_) {}
+        abort_watch(io_) {}
 
   asio::io_context& io;
   const Scenario& scenario;
@@ -76,12 +100,10 @@ struct ScenarioRunner::State {
   std::vector<FaultSpec> planned_faults;  // scenario.faults with every `random` fault drawn
   std::vector<ScheduledFault> faults;
   asio::steady_timer schedule_timer;
-  asio::steady_timer schedule_done;  // cancelled when the schedule coroutine has returned
+  Joinable schedule;  // the coroutine that injects and heals on schedule
   asio::steady_timer abort_timer;
-  asio::steady_timer abort_watch_done;  // cancelled when the abort watch has returned
-  bool abort_watch_running = false;
+  Joinable abort_watch;  // the coroutine that checks `abort = true` expectations
   bool traffic_done = false;
-  bool schedule_running = false;
   bool stop_requested = false;
   bool schedule_stop = false;
   std::string schedule_error;
@@ -244,14 +266,12 @@ asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
   recording.steady_start_ns = to_ns(traffic_start + spec.warmup);
   recording.traffic_end_ns = to_ns(traffic_start + spec.duration);
 
-  schedule_running = true;
-  schedule_done.expires_at(asio::steady_timer::time_point::max());
+  schedule.start();
   asio::co_spawn(io, run_schedule(), asio::detached);
   const bool watch_aborts = std::any_of(scenario.expectations.begin(), scenario.expectations.end(),
                                         [](const Expectation& e) { return e.abort; });
   if (watch_aborts) {
-    abort_watch_running = true;
-    abort_watch_done.expires_at(asio::steady_timer::time_point::max());
+    abort_watch.start();
     asio::co_spawn(io, watch_abort_conditions(), asio::detached);
   }
   co_await generator->run(traffic_start);
@@ -259,10 +279,7 @@ asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
   // Traffic is over: the schedule stops, and whatever is still injected is healed afterwards.
   schedule_stop = true;
   schedule_timer.cancel();
-  boost::system::error_code ignored;
-  while (schedule_running) {
-    co_await schedule_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
+  co_await schedule.join();
 }
 
 asio::awaitable<void> ScenarioRunner::State::run_schedule() {
@@ -290,16 +307,13 @@ asio::awaitable<void> ScenarioRunner::State::run_schedule() {
     schedule_error = e.what();
     if (generator) generator->request_stop();
   }
-  schedule_running = false;
-  schedule_done.cancel();
+  schedule.finish();
 }
 
 // Checks the `abort = true` expectations as requests complete; the first that can no longer pass
 // stops the traffic, and the run goes on to heal, tear down and evaluate as at its normal end.
 asio::awaitable<void> ScenarioRunner::State::watch_abort_conditions() {
-  const auto& spec = scenario.traffic;
-  const auto due = static_cast<std::uint64_t>(
-      std::ceil(spec.rate * std::chrono::duration<double>(spec.duration).count()));
+  const std::uint64_t due = generator->scheduled();
   while (!traffic_done && result.abort_reason.empty()) {
     for (const auto& expectation : scenario.expectations) {
       if (!expectation.abort) continue;
@@ -317,17 +331,13 @@ asio::awaitable<void> ScenarioRunner::State::watch_abort_conditions() {
     boost::system::error_code ignored;
     co_await abort_timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
-  abort_watch_running = false;
-  abort_watch_done.cancel();
+  abort_watch.finish();
 }
 
 asio::awaitable<void> ScenarioRunner::State::stop_abort_watch() {
   traffic_done = true;
   abort_timer.cancel();
-  boost::system::error_code ignored;
-  while (abort_watch_running) {
-    co_await abort_watch_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
+  co_await abort_watch.join();
 }
 
 asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {

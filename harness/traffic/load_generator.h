@@ -53,6 +53,8 @@ class LoadGenerator {
   [[nodiscard]] std::uint64_t completed() const { return completed_; }  // finished, ok()
   [[nodiscard]] std::uint64_t failed() const { return failed_; }  // finished, !ok(): dropped too
   [[nodiscard]] std::uint64_t in_flight() const { return in_flight_; }
+  // Open loop: how many requests the whole schedule holds (0 in closed loop).
+  [[nodiscard]] std::size_t scheduled() const { return scheduled_; }
   // Why the last kOther connection failed (EMFILE, EADDRNOTAVAIL...), for the report; empty
   // when there was none.
   [[nodiscard]] const std::string& last_local_error() const { return last_local_error_; }
