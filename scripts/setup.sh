@@ -10,7 +10,7 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libssl-dev
   curl python3 socat
   prometheus prometheus-alertmanager
 )

@@ -16,12 +16,11 @@
 #include <utility>
 #include <vector>
 
-#include "harness/topology/toml_reader.h"
+#include "harness/common/toml_reader.h"
 
 namespace lbchaos::alerting {
 namespace {
 
-using topology::TableReader;
 
 constexpr std::array<std::string_view, 15> kRuleKeys{
     "name",    "summary", "severity", "labels", "for",     "expr",   "ratio",     "sum_of",
@@ -101,7 +100,7 @@ Shape shape_of(const Selector& selector) {
 
 class RulesLoader {
  public:
-  explicit RulesLoader(const topology::TomlFile& toml)
+  explicit RulesLoader(const TomlFile& toml)
       : root_(toml.root, toml.file, "the rules file") {}
 
   std::vector<Rule> load() {
@@ -328,12 +327,12 @@ class RulesLoader {
 }  // namespace
 
 std::vector<Rule> load_rules_file(const std::filesystem::path& path) {
-  const topology::TomlFile toml = topology::read_toml_file(path, "rules");
+  const TomlFile toml = read_toml_file(path, "rules");
   return RulesLoader(toml).load();
 }
 
 std::vector<Rule> load_rules_text(std::string_view text, std::string file_name) {
-  const topology::TomlFile toml = topology::parse_toml(text, std::move(file_name));
+  const TomlFile toml = parse_toml(text, std::move(file_name));
   return RulesLoader(toml).load();
 }
 
@@ -348,7 +347,7 @@ bool looks_like_rules_file(const std::filesystem::path& path) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (!in && !in.eof()) return false;
   try {
-    return topology::parse_toml(text, path.string()).root.contains("rule");
+    return parse_toml(text, path.string()).root.contains("rule");
   } catch (const InputError&) {
     // A rules file with a syntax error is still a rules file: say what is wrong in it.
     std::istringstream lines(text);

@@ -10,13 +10,14 @@ namespace lbchaos::deploy {
 
 namespace {
 
+// Toxiproxy's own names for its toxics (the fault catalogue's network actions map onto them).
 constexpr std::array<std::pair<std::string_view, ToxicKind>, 6> kKinds{{
     {"latency", ToxicKind::kLatency},
     {"bandwidth", ToxicKind::kBandwidth},
-    {"reset", ToxicKind::kReset},
-    {"blackhole", ToxicKind::kBlackhole},
+    {"reset_peer", ToxicKind::kReset},
+    {"timeout", ToxicKind::kBlackhole},
     {"slow_close", ToxicKind::kSlowClose},
-    {"slice", ToxicKind::kSlice},
+    {"slicer", ToxicKind::kSlice},
 }};
 
 std::string direction_words(ToxicDirection direction) {

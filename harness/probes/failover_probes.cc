@@ -40,19 +40,16 @@ TargetFault target_fault(const Expectation& e, const RunRecording& run, std::str
 // DESIGN/measurement notes: a server whose checks fail at once is marked DOWN after
 // U[0, inter] + (fall-1)*fastinter; one whose checks hang adds fall check timeouts.
 std::string predicted_detection(const Topology& topology, std::string_view target,
-                                std::string_view action) {
+                                unsigned effects) {
   const auto slash = target.find('/');
   if (slash == std::string_view::npos || topology.uses_user_config()) return "";
   const auto* backend = topology.find_backend(target.substr(0, slash));
   if (backend == nullptr) return "";
   const auto& check = backend->check;
   if (!check.enabled) return fmt::format(" (health checks are disabled for {})", backend->name);
-  constexpr std::array<std::string_view, 4> kFailsAtOnce{"kill", "terminate", "health_fail",
-                                                         "reset"};
-  constexpr std::array<std::string_view, 3> kHangs{"pause", "hang", "blackhole"};
-  const bool fails_at_once =
-      std::find(kFailsAtOnce.begin(), kFailsAtOnce.end(), action) != kFailsAtOnce.end();
-  const bool hangs = std::find(kHangs.begin(), kHangs.end(), action) != kHangs.end();
+  // What the fault does to the checks, as the fault catalogue declares it.
+  const bool fails_at_once = (effects & scenario::kChecksFailAtOnce) != 0;
+  const bool hangs = (effects & scenario::kChecksHang) != 0;
   if (!fails_at_once && !hangs) return "";
   const Duration fastinter = check.fastinter.value_or(check.inter);
   Duration low = (check.fall - 1) * fastinter;
@@ -168,7 +165,7 @@ ProbeResult detection_time(const Expectation& e, const RunRecording& run,
     if (ev.at_ns < f.injected_ns || ev.at_ns >= until) continue;
     if (first_down == nullptr || ev.at_ns < first_down->at_ns) first_down = &ev;
   }
-  const std::string prediction = predicted_detection(topology, e.target, f.action);
+  const std::string prediction = predicted_detection(topology, e.target, f.effects);
   const std::string event = what_happened(f, "it");
   if (first_down == nullptr) {
     const std::int64_t watched = f.healed_ns.value_or(run.traffic_end_ns) - f.injected_ns;

@@ -2,8 +2,8 @@
 
 #include "harness/probes/probe.h"
 
-// One function per probe in the catalogue, grouped by family in their own files; probe.cc
-// dispatches on the expectation's name. Internal to harness/probes.
+// One function per probe, grouped by family in their own files; registry.cc declares each
+// probe with its function. Internal to harness/probes.
 namespace lbchaos::probes {
 
 using scenario::Expectation;

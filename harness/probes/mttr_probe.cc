@@ -12,9 +12,7 @@ namespace {
 
 // The outages mttr measures: losing the LB (seed 000), and a bad config applied by restart
 // (seed 001), which takes haproxy down until the good config is back.
-bool is_lb_outage(const scenario::FaultEvent& f) {
-  return f.action == "lb_kill" || (f.action == "config_corrupt" && f.apply == "restart");
-}
+bool is_lb_outage(const scenario::FaultEvent& f) { return (f.effects & scenario::kLbOutage) != 0; }
 
 }  // namespace
 
@@ -37,7 +35,7 @@ ProbeResult mttr(const Expectation& e, const RunRecording& run) {
                     e.target.empty() ? "" : " on " + e.target));
   }
   result.target = outage->target;
-  const bool bad_config = outage->action == "config_corrupt";
+  const bool bad_config = (outage->effects & scenario::kConfigChange) != 0;
   const std::int64_t lost = outage->injected_ns;
   const std::string event =
       bad_config ? fmt::format("the bad config was applied to {} by restart", outage->target)

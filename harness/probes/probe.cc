@@ -4,6 +4,7 @@
 
 #include "harness/probes/families.h"
 #include "harness/probes/probe_support.h"
+#include "harness/probes/registry.h"
 
 namespace lbchaos::probes {
 
@@ -17,17 +18,7 @@ std::string_view to_string(ProbeResult::Verdict verdict) {
 }
 
 ProbeResult evaluate(const Expectation& e, const RunRecording& run, const Topology& topology) {
-  const std::string_view name = e.probe;
-  if (name == "availability") return availability(e, run);
-  if (name == "latency") return latency_percentile(e, run);
-  if (name == "error_count") return error_count(e, run);
-  if (name == "failover_time") return failover_time(e, run);
-  if (name == "recovery_time") return recovery_time(e, run);
-  if (name == "detection_time") return detection_time(e, run, topology);
-  if (name == "distribution") return distribution(e, run, topology);
-  if (name == "reload_rejected") return reload_rejected(e, run);
-  if (name == "mttr") return mttr(e, run);
-  if (name == "alert") return alert(e, run);
+  if (const ProbeInfo* probe = find_probe(e.probe)) return probe->evaluate(e, run, topology);
   return cannot_judge(make_result(e, ""), fmt::format("unknown probe '{}'", e.probe));
 }
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "harness/scenario/model.h"
-#include "harness/scenario/run_events.h"
+#include "harness/model/model.h"
+#include "harness/model/run_events.h"
 #include "harness/topology/model.h"
 
 // Probes (DESIGN.md "Probe catalogue"): a measurement over a window of a recorded run, compared

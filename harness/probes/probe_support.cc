@@ -146,16 +146,9 @@ std::string run_offset(const RunRecording& run, std::int64_t at_ns) {
 }
 
 std::string what_happened(const scenario::FaultEvent& fault, std::string_view subject) {
-  const std::string_view a = fault.action;
-  std::string_view verb;
-  if (a == "kill" || a == "lb_kill") verb = "killed";
-  else if (a == "terminate") verb = "terminated";
-  else if (a == "pause") verb = "paused";
-  else if (a == "restart") verb = "restarted";
-  else if (a == "drain") verb = "drained";
-  else if (a == "maint") verb = "put in maintenance";
-  if (verb.empty()) return fmt::format("the {} fault was injected", a);
-  return fmt::format("{} was {}", subject, verb);
+  // The verb is the fault catalogue's, stamped on the event by the runner.
+  if (fault.verb.empty()) return fmt::format("the {} fault was injected", fault.action);
+  return fmt::format("{} was {}", subject, fault.verb);
 }
 
 }  // namespace lbchaos::probes

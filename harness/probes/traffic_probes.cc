@@ -5,7 +5,7 @@
 
 #include "harness/probes/families.h"
 #include "harness/probes/probe_support.h"
-#include "harness/scenario/timeline.h"
+#include "harness/model/timeline.h"
 #include "harness/traffic/histogram.h"
 
 namespace lbchaos::probes {

@@ -22,9 +22,17 @@ void print_scenario(std::FILE* out, const scenario::ScenarioResult& result) {
   const auto& s = *result.scenario;
   fmt::print(out, "\n== {} ({}) -- {} in {:.1f}s, seed {}\n", s.name, s.file.filename().string(),
              upper(to_string(result.outcome)), result.wall_seconds, result.seed);
+  for (const auto& fault : result.recording.faults) {
+    if (fault.heal_failed) {
+      fmt::print(out, "   HEAL FAILED: {} {}: {}\n", fault.action, fault.target, fault.heal_error);
+    }
+  }
   if (result.outcome == scenario::ScenarioResult::Outcome::kError) {
-    fmt::print(out, "   could not run: {}\n", result.error);
-    return;
+    if (result.probes.empty()) {
+      fmt::print(out, "   could not run: {}\n", result.error);
+      return;
+    }
+    fmt::print(out, "   error: {}\n", result.error);
   }
   if (!result.abort_reason.empty()) {
     fmt::print(out, "   aborted at +{:.2f}s: {}\n", result.abort_at_s(), result.abort_reason);

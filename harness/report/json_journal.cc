@@ -3,9 +3,9 @@
 #include <cmath>
 #include <fstream>
 
+#include "faults/catalogue.h"
 #include "harness/common/errors.h"
-#include "harness/faults/families.h"
-#include "harness/scenario/timeline.h"
+#include "harness/model/timeline.h"
 
 namespace lbchaos::report {
 
@@ -14,39 +14,6 @@ namespace {
 using nlohmann::json;
 
 double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
-
-// The parameters a fault ran with: only those its action takes and the file (or a default) set.
-json fault_params(const scenario::FaultSpec& f) {
-  const auto& p = f.params;
-  json params = json::object();
-  const auto put_duration = [&](const char* key, const std::optional<Duration>& d) {
-    if (d) params[key] = seconds(*d);
-  };
-  if (!p.weight.empty()) params["weight"] = p.weight;
-  if (!p.mode.empty()) {
-    params["mode"] = p.mode;
-    params["apply"] = p.apply;
-  }
-  put_duration("latency_s", p.latency);
-  put_duration("jitter_s", p.jitter);
-  if (p.bandwidth) params["bandwidth_bytes_per_s"] = *p.bandwidth;
-  if (p.slice_bytes) params["slice_bytes"] = *p.slice_bytes;
-  if (faults::is_network_action(f.action)) {
-    params["direction"] = p.direction;
-    params["toxicity"] = p.toxicity;
-  }
-  if (p.ratio) params["ratio"] = *p.ratio;
-  if (f.action == "errors") params["status"] = p.status;
-  put_duration("delay_s", p.delay);
-  if (p.max_inflight) params["max_inflight"] = *p.max_inflight;
-  if (f.action == "overload") params["crash"] = p.crash;
-  if (!p.actions.empty()) params["actions"] = p.actions;
-  if (!p.targets.empty()) params["targets"] = p.targets;
-  put_duration("min_gap_s", p.min_gap);
-  put_duration("min_duration_s", p.min_duration);
-  put_duration("max_duration_s", p.max_duration);
-  return params;
-}
 
 // A fault as written or drawn: exact (integer ns) as well as readable, so a replay with the same
 // seed can be compared exactly.
@@ -57,7 +24,7 @@ json fault_spec_json(const scenario::FaultSpec& f) {
           {"at_ns", f.at.count()},
           {"heal_after_s", f.heal_after ? json(seconds(*f.heal_after)) : json(nullptr)},
           {"heal_after_ns", f.heal_after ? json(f.heal_after->count()) : json(nullptr)},
-          {"params", fault_params(f)}};
+          {"params", faults::journal_params(f)}};
 }
 
 json scenario_as_run(const scenario::Scenario& s) {
@@ -112,10 +79,16 @@ json scenario_json(const scenario::ScenarioResult& r) {
   };
   json faults = json::array();
   for (const auto& f : rec.faults) {
-    faults.push_back({{"action", f.action}, {"target", f.target},
-                      {"injected_at_s", relative(f.injected_ns)},
-                      {"healed_at_s", f.healed_ns ? json(relative(*f.healed_ns)) : json(nullptr)},
-                      {"detail", f.detail}});
+    json event{{"action", f.action}, {"target", f.target},
+               {"injected_at_s", relative(f.injected_ns)}, {"detail", f.detail}};
+    // healed_at_s only for a heal that succeeded; a failed one says so, and why.
+    if (f.heal_failed) {
+      event["heal_failed"] = true;
+      event["heal_error"] = f.heal_error;
+    } else {
+      event["healed_at_s"] = f.healed_ns ? json(relative(*f.healed_ns)) : json(nullptr);
+    }
+    faults.push_back(std::move(event));
   }
   json plan = json::array();
   for (const auto& f : r.fault_plan) plan.push_back(fault_spec_json(f));

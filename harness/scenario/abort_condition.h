@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "harness/scenario/model.h"
+#include "harness/model/model.h"
 
 // A probe-triggered abort (`abort = true` on an [[expect]]): the scenario stops as soon as that
 // expectation can no longer pass, whatever the rest of the run would bring — a halt condition

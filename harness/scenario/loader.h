@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <string_view>
 
-#include "harness/scenario/model.h"
+#include "harness/model/model.h"
 
 // Reads a scenario file (DESIGN.md "Files (TOML)", "Scenario") strictly, with the same rules as
 // the topology loader: unknown keys, wrong types, bad values and references to things the

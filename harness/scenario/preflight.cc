@@ -2,11 +2,11 @@
 
 #include <exception>
 
+#include "faults/catalogue.h"
+#include "faults/random.h"
 #include "harness/alerting/alert_engine.h"
 #include "harness/deploy/deployment.h"
-#include "harness/faults/fault.h"
 #include "harness/process/run_directory.h"
-#include "harness/scenario/random_schedule.h"
 
 namespace lbchaos::scenario {
 
@@ -19,7 +19,7 @@ boost::asio::awaitable<void> preflight(boost::asio::io_context& io, topology::To
   try {
     co_await deployment.prepare();
     if (scenario != nullptr) {
-      for (const auto& spec : expand_random_faults(*scenario, seed.value_or(scenario->seed))) {
+      for (const auto& spec : faults::expand_random_faults(*scenario, seed.value_or(scenario->seed))) {
         (void)faults::make_fault(spec, deployment);
       }
     }

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "harness/scenario/model.h"
+#include "harness/model/model.h"
 #include "harness/topology/model.h"
 
 // Everything `lbchaos check` verifies, without starting a node: the topology renders and haproxy

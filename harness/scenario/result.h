@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "harness/probes/probe.h"
-#include "harness/scenario/model.h"
-#include "harness/scenario/run_events.h"
+#include "harness/model/model.h"
+#include "harness/model/run_events.h"
 
 namespace lbchaos::scenario {
 

@@ -8,19 +8,19 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <sstream>
 
+#include "faults/catalogue.h"
+#include "faults/load_balancer.h"
+#include "faults/random.h"
 #include "harness/alerting/alert_engine.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
+#include "harness/common/sha256.h"
 #include "harness/deploy/deployment.h"
-#include "harness/faults/fault.h"
-#include "harness/faults/lb_faults.h"
 #include "harness/process/run_command.h"
 #include "harness/process/run_directory.h"
 #include "harness/scenario/abort_condition.h"
 #include "harness/scenario/log_attribution.h"
-#include "harness/scenario/random_schedule.h"
 #include "harness/traffic/load_generator.h"
 #include "harness/traffic/recent_rate.h"
 
@@ -37,7 +37,7 @@ struct ScheduledFault {
   std::unique_ptr<faults::Fault> fault;
   std::size_t event = 0;  // index in RunRecording::faults
   bool injected = false;
-  bool healed = false;
+  bool healed = false;  // its heal ran: succeeded, or failed (the event says which)
 };
 
 // A detached coroutine that refers to the runner's state, so the runner must not go on (and
@@ -118,7 +118,9 @@ struct ScenarioRunner::State {
   asio::awaitable<void> heal(ScheduledFault& fault);
   asio::awaitable<void> heal_everything();
   asio::awaitable<void> record_provenance();
-  asio::awaitable<void> record_fault_configs();
+  void record_fault_configs();
+  void record_sha256(const std::vector<std::string>& files);
+  bool report_heal_failures();
   asio::awaitable<void> stop_alerting();
   void collect_haproxy_events();
   void evaluate();
@@ -191,7 +193,7 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
   if (s.deployment) {
     co_await s.deployment->shutdown();
     s.collect_haproxy_events();
-    co_await s.record_fault_configs();
+    s.record_fault_configs();
   }
   if (s.generator) {
     s.result.recording.records = s.generator->records();
@@ -202,9 +204,12 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
     s.result.outcome = ScenarioResult::Outcome::kError;
     s.result.error = error;
     s.result.error_exit_code = error_code;
+    s.report_heal_failures();
   } else {
     s.evaluate();
-    if (interrupted) {
+    if (s.report_heal_failures()) {
+      // A fault may be left in place: the verdicts stand, but the run is an error.
+    } else if (interrupted) {
       s.result.outcome = ScenarioResult::Outcome::kInterrupted;
     } else {
       const bool all_passed = s.result.failed() + s.result.errors() == 0;
@@ -218,8 +223,7 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
 }
 
 asio::awaitable<void> ScenarioRunner::State::bring_up() {
-  planned_faults = expand_random_faults(scenario, result.seed);
-  for (const auto& spec : planned_faults) faults::check_supported(spec);
+  planned_faults = faults::expand_random_faults(scenario, result.seed);
   run_dir.emplace(scenario.name);
   run_dir->keep(options.keep);
   deployment = std::make_unique<deploy::Deployment>(io, scenario.topology, *run_dir);
@@ -341,10 +345,7 @@ asio::awaitable<void> ScenarioRunner::State::stop_abort_watch() {
 }
 
 asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {
-  FaultEvent event;
-  event.action = fault.spec->action;
-  event.target = fault.spec->target;
-  if (event.action == "config_corrupt") event.apply = fault.spec->params.apply;
+  FaultEvent event = faults::event_for(*fault.spec);
   event.injected_ns = to_ns(mono_now());
   fault.event = result.recording.faults.size();
   result.recording.faults.push_back(event);
@@ -354,14 +355,31 @@ asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {
   spdlog::info("fault: {} {}: {}", event.action, event.target, detail);
 }
 
+// Stamps the fault healed only when its heal succeeded; a heal that throws is recorded as
+// failed, with its error, and the run goes on healing the rest.
 asio::awaitable<void> ScenarioRunner::State::heal(ScheduledFault& fault) {
   if (!fault.injected || fault.healed) co_return;
   fault.healed = true;
-  auto& event = result.recording.faults[fault.event];
-  event.healed_ns = to_ns(mono_now());
-  const std::string detail = co_await fault.fault->heal();
-  event.detail += "; healed: " + detail;
-  spdlog::info("heal: {} {}: {}", event.action, event.target, detail);
+  const std::size_t index = fault.event;
+  const MonoTime started = mono_now();
+  std::string detail;
+  std::string failure;
+  try {
+    detail = co_await fault.fault->heal();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  auto& event = result.recording.faults[index];
+  if (failure.empty()) {
+    event.healed_ns = to_ns(started);
+    event.detail += "; healed: " + detail;
+    spdlog::info("heal: {} {}: {}", event.action, event.target, detail);
+  } else {
+    event.heal_failed = true;
+    event.heal_error = failure;
+    event.detail += "; heal FAILED: " + failure;
+    spdlog::error("heal FAILED: {} {}: {}", event.action, event.target, failure);
+  }
 }
 
 asio::awaitable<void> ScenarioRunner::State::heal_everything() {
@@ -372,13 +390,29 @@ asio::awaitable<void> ScenarioRunner::State::heal_everything() {
   }
   std::sort(active.begin(), active.end(),
             [](const ScheduledFault* a, const ScheduledFault* b) { return a->event > b->event; });
-  for (auto* fault : active) {
-    try {
-      co_await heal(*fault);
-    } catch (const std::exception& e) {
-      spdlog::error("healing {} {} failed: {}", fault->spec->action, fault->spec->target, e.what());
+  for (auto* fault : active) co_await heal(*fault);
+}
+
+// A fault whose heal failed may still be in place: the scenario is an error (exit 1), whatever
+// its probes say, and the message names each such fault.
+bool ScenarioRunner::State::report_heal_failures() {
+  std::vector<std::string> failed;
+  for (const auto& event : result.recording.faults) {
+    if (event.heal_failed) {
+      failed.push_back(fmt::format("{} {}: {}", event.action, event.target, event.heal_error));
     }
   }
+  if (failed.empty()) return false;
+  const std::string message = fmt::format("heal failed, the fault may still be in place: {}",
+                                          fmt::join(failed, "; "));
+  if (!result.error.empty()) {
+    result.error += "; " + message;  // the run had failed already; its exit code stands
+    return true;
+  }
+  result.outcome = ScenarioResult::Outcome::kError;
+  result.error_exit_code = kExitProbeFailed;
+  result.error = message;
+  return true;
 }
 
 asio::awaitable<void> ScenarioRunner::State::record_provenance() {
@@ -392,11 +426,11 @@ asio::awaitable<void> ScenarioRunner::State::record_provenance() {
   std::vector<std::string> files{scenario.file.string(), scenario.topology.file.string()};
   if (scenario.topology.haproxy.config) files.push_back(scenario.topology.haproxy.config->string());
   for (auto& instance : deployment->instances()) files.push_back(instance->config_path().string());
-  auto sums = co_await process::run_to_completion(process::find_executable("sha256sum"), files,
-                                                  dir, dir / "sha256.txt", 10s);
-  std::istringstream lines(sums.output);
-  std::string hash, path;
-  while (lines >> hash >> path) result.config_sha256[path] = hash;
+  record_sha256(files);
+}
+
+void ScenarioRunner::State::record_sha256(const std::vector<std::string>& files) {
+  for (const auto& file : files) result.config_sha256[file] = sha256_of_file(file);
 }
 
 asio::awaitable<void> ScenarioRunner::State::stop_alerting() {
@@ -411,7 +445,7 @@ asio::awaitable<void> ScenarioRunner::State::stop_alerting() {
 
 // The configs faults wrote (config_corrupt's corrupted copy) join the provenance, so the
 // journal says exactly which bytes were loaded.
-asio::awaitable<void> ScenarioRunner::State::record_fault_configs() {
+void ScenarioRunner::State::record_fault_configs() {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(run_dir->path(), ec)) {
@@ -421,14 +455,8 @@ asio::awaitable<void> ScenarioRunner::State::record_fault_configs() {
       files.push_back(path);
     }
   }
-  if (files.empty()) co_return;
-  const auto dir = run_dir->path();
   try {
-    auto sums = co_await process::run_to_completion(process::find_executable("sha256sum"), files,
-                                                    dir, dir / "sha256-faults.txt", 10s);
-    std::istringstream lines(sums.output);
-    std::string hash, path;
-    while (lines >> hash >> path) result.config_sha256[path] = hash;
+    record_sha256(files);
   } catch (const std::exception& e) {
     spdlog::warn("cannot record the sha256 of fault configs: {}", e.what());
   }

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "harness/scenario/model.h"
+#include "harness/model/model.h"
 #include "harness/scenario/result.h"
 
 namespace lbchaos::traffic {

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "harness/common/loopback.h"
-#include "harness/topology/toml_reader.h"
+#include "harness/common/toml_reader.h"
 
 namespace lbchaos::topology {
 namespace {

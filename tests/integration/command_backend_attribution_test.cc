@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "tests/integration/support/fault_journal.h"
+#include "tests/integration/support/scenario_run.h"
 
 namespace lbchaos {
 namespace {
@@ -18,13 +19,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 const std::string kDir = std::string(LBCHAOS_TEST_DATA) + "/integration/command_backends/";
-
-const nlohmann::json& probe(const nlohmann::json& scenario, const std::string& name) {
-  for (const auto& p : scenario.at("probes")) {
-    if (p.at("probe") == name) return p;
-  }
-  throw std::runtime_error("no probe " + name);
-}
 
 std::string describe(const nlohmann::json& scenario) {
   std::string out;

@@ -7,10 +7,11 @@
 #include <iostream>
 
 #include "harness/scenario/loader.h"
-#include "harness/scenario/random_schedule.h"
+#include "faults/random.h"
 #include "tests/integration/support/fault_journal.h"
 #include "tests/integration/support/lbchaos_process.h"
 #include "tests/integration/support/user_files.h"
+#include "tests/integration/support/scenario_run.h"
 
 namespace lbchaos {
 namespace {
@@ -21,17 +22,13 @@ using ::testing::HasSubstr;
 
 const std::string kHeal = std::string(LBCHAOS_TEST_DATA) + "/integration/heal/";
 
-nlohmann::json run_scenario(const std::string& file, std::vector<std::string> extra = {}) {
-  const UserFiles user_files({std::filesystem::path(kHeal + file).parent_path()});
-  TempDir dir;
-  std::vector<std::string> args{"run", kHeal + file, "--json", (dir / "journal.json").string()};
-  args.insert(args.end(), extra.begin(), extra.end());
-  LbchaosProcess lbchaos(args, dir.path());
-  const int code = lbchaos.exit_code(120s);
-  EXPECT_TRUE(code == 0 || code == 1) << lbchaos.output();
-  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 2s));
-  EXPECT_TRUE(unchanged(user_files)) << file;
-  return nlohmann::json::parse(read_file(dir / "journal.json"))["scenarios"][0];
+// One heal scenario through the fixture: lbchaos exits 0 or 1 (a probe may fail), leaves no
+// process behind and the user's files as they were; returns its journal entry.
+nlohmann::json run_heal_scenario(const std::string& file, std::vector<std::string> extra = {}) {
+  const auto run = run_scenario({.scenario = kHeal + file, .extra_args = std::move(extra)});
+  EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.output;
+  EXPECT_TRUE(run.clean()) << file;
+  return run.scenario;
 }
 
 bool marked_down(const nlohmann::json& scenario, const std::string& server) {
@@ -45,7 +42,7 @@ bool marked_down(const nlohmann::json& scenario, const std::string& server) {
 constexpr double kSettle = 0.3;
 
 TEST(Heal, PausedServerBehindTcpChecksStaysUpAndItsRequestsWaitUntilSigcont) {
-  const auto s = run_scenario("pause_tcp_checks.toml");
+  const auto s = run_heal_scenario("pause_tcp_checks.toml");
   EXPECT_EQ(s["outcome"], "passed") << s["probes"].dump(1);
   EXPECT_FALSE(marked_down(s, "app/web1")) << "TCP checks are blind to a frozen process";
   const auto fault = fault_times(s);
@@ -70,7 +67,7 @@ TEST(Heal, PausedServerBehindTcpChecksStaysUpAndItsRequestsWaitUntilSigcont) {
 }
 
 TEST(Heal, PausedServerBehindHttpChecksIsMarkedDownAndBackAfterSigcont) {
-  const auto s = run_scenario("pause_http_checks.toml");
+  const auto s = run_heal_scenario("pause_http_checks.toml");
   EXPECT_EQ(s["outcome"], "passed") << s["probes"].dump(1);
   const auto fault = fault_times(s);
   ASSERT_FALSE(s["fault_events"][0]["healed_at_s"].is_null()) << "SIGCONT was not sent";
@@ -126,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
 nlohmann::json drawn_plan(std::uint64_t seed) {
   const auto scenario = scenario::load_scenario(kHeal + "random.toml");
   nlohmann::json plan = nlohmann::json::array();
-  for (const auto& f : scenario::expand_random_faults(scenario, seed)) {
+  for (const auto& f : faults::expand_random_faults(scenario, seed)) {
     plan.push_back({{"action", f.action}, {"target", f.target}, {"at_ns", f.at.count()},
                     {"heal_after_ns", f.heal_after->count()}});
   }
@@ -144,8 +141,8 @@ nlohmann::json exact_plan(const nlohmann::json& scenario) {
 }
 
 TEST(Replay, SameRandomSeedGivesTheSameScheduleInBothJournals) {
-  const auto first = run_scenario("random.toml", {"--seed", "42"});
-  const auto second = run_scenario("random.toml", {"--seed", "42"});
+  const auto first = run_heal_scenario("random.toml", {"--seed", "42"});
+  const auto second = run_heal_scenario("random.toml", {"--seed", "42"});
   EXPECT_EQ(first["seed"], 42);
   EXPECT_EQ(second["seed"], 42);
   const auto plan = exact_plan(first);
@@ -166,7 +163,7 @@ TEST(Replay, SameRandomSeedGivesTheSameScheduleInBothJournals) {
 }
 
 TEST(Replay, WithoutSeedOptionTheFilesSeedDrawsTheSchedule) {
-  const auto run = run_scenario("random.toml");
+  const auto run = run_heal_scenario("random.toml");
   EXPECT_EQ(run["seed"], 7);  // random.toml: seed = 7
   const auto plan = exact_plan(run);
   EXPECT_EQ(plan, drawn_plan(7));

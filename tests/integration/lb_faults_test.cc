@@ -10,10 +10,11 @@
 #include <map>
 #include <regex>
 
-#include "harness/faults/config_corruption.h"
+#include "faults/config_corruption.h"
 #include "tests/integration/support/fault_journal.h"
 #include "tests/integration/support/lbchaos_process.h"
 #include "tests/integration/support/user_files.h"
+#include "tests/integration/support/scenario_run.h"
 
 namespace lbchaos {
 namespace {
@@ -25,26 +26,18 @@ using ::testing::HasSubstr;
 
 const std::string kScenarios = std::string(LBCHAOS_TEST_DATA) + "/integration/lb/";
 
-const nlohmann::json& probe(const nlohmann::json& scenario, const std::string& name,
-                            const std::string& window = "all") {
-  for (const auto& p : scenario["probes"]) {
-    if (p["probe"] == name && p["window"] == window) return p;
-  }
-  throw std::runtime_error("no probe " + name + " over " + window);
-}
-
-// Runs one scenario file and returns its journal entry; lbchaos must exit `expected_exit`.
-nlohmann::json run_scenario(const TempDir& dir, const std::string& file, int expected_exit = 0) {
-  // Every corruption happens on a copy: the scenario's folder and the user configs are untouched.
-  const UserFiles user_files({std::filesystem::path(kScenarios + file).parent_path(),
-                              std::filesystem::path(LBCHAOS_TEST_DATA) / "haproxy"});
-  LbchaosProcess lbchaos({"run", kScenarios + file, "--json", (dir / "journal.json").string()},
-                         dir.path());
-  EXPECT_EQ(lbchaos.exit_code(60s), expected_exit) << lbchaos.output();
-  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 2s));
-  EXPECT_TRUE(unchanged(user_files)) << file;
-  const auto journal = nlohmann::json::parse(read_file(dir / "journal.json"));
-  return journal["scenarios"][0];
+// Runs one scenario file (the fixture) and returns its journal entry; lbchaos must exit
+// `expected_exit`, leave nothing behind, and leave the scenario's folder and the user configs
+// untouched (every corruption happens on a copy).
+nlohmann::json run_lb_scenario(const std::string& file, int expected_exit = 0) {
+  const auto run = run_scenario(
+      {.scenario = kScenarios + file,
+       .user_folders = {std::filesystem::path(kScenarios + file).parent_path(),
+                        std::filesystem::path(LBCHAOS_TEST_DATA) / "haproxy"},
+       .timeout = 60s});
+  EXPECT_EQ(run.exit_code, expected_exit) << run.output;
+  EXPECT_TRUE(run.clean()) << file;
+  return run.scenario;
 }
 
 // From an injection to the first 100 ms bucket that served requests again, after at least one
@@ -88,8 +81,7 @@ std::map<std::string, std::int64_t> ok_per_instance(const nlohmann::json& scenar
 constexpr double kServeSlack = 0.5;
 
 TEST(LbFaults, LbKillThenLbRestoreMeasuresMttrAndServiceComesBack) {
-  TempDir dir;
-  const auto scenario = run_scenario(dir, "kill_then_restore.toml");
+  const auto scenario = run_lb_scenario("kill_then_restore.toml");
   ASSERT_EQ(scenario["fault_events"].size(), 2u);
   const auto& kill = scenario["fault_events"][0];
   const auto& restore = scenario["fault_events"][1];
@@ -104,7 +96,7 @@ TEST(LbFaults, LbKillThenLbRestoreMeasuresMttrAndServiceComesBack) {
   ASSERT_GE(serving_after, 0) << restore["detail"];
   EXPECT_GE(mttr, restore_after) << "served before it was restored?";
   EXPECT_LE(mttr, restore_after + serving_after + kServeSlack);
-  const double availability = probe(scenario, "availability")["measured"].get<double>();
+  const double availability = probe(scenario, "availability", "all")["measured"].get<double>();
   EXPECT_LT(availability, 0.8);
   EXPECT_GT(availability, 0.5);
 
@@ -124,9 +116,8 @@ TEST(LbFaults, LbKillThenLbRestoreMeasuresMttrAndServiceComesBack) {
 }
 
 TEST(LbFaults, LbKillWithASecondInstanceKeepsAvailability) {
-  TempDir dir;
-  const auto scenario = run_scenario(dir, "two_lbs_kill.toml");
-  const double availability = probe(scenario, "availability")["measured"].get<double>();
+  const auto scenario = run_lb_scenario("two_lbs_kill.toml");
+  const double availability = probe(scenario, "availability", "all")["measured"].get<double>();
   EXPECT_GE(availability, 0.99);
   // Service came back through lb1, long before lb0 itself was started again.
   const auto& kill = scenario["fault_events"][0];
@@ -151,10 +142,9 @@ void PrintTo(const RefusedCorruption& corruption, std::ostream* out) { *out << c
 class CorruptConfigByReload : public ::testing::TestWithParam<RefusedCorruption> {};
 
 TEST_P(CorruptConfigByReload, IsRefusedAndTheOldWorkerServesEveryRequest) {
-  TempDir dir;
-  const auto scenario = run_scenario(dir, GetParam().file);
+  const auto scenario = run_lb_scenario(GetParam().file);
   EXPECT_EQ(probe(scenario, "reload_rejected")["verdict"], "pass");
-  EXPECT_EQ(probe(scenario, "availability")["measured"].get<double>(), 1.0);
+  EXPECT_EQ(probe(scenario, "availability", "all")["measured"].get<double>(), 1.0);
   const auto detail = scenario["fault_events"][0]["detail"].get<std::string>();
   EXPECT_THAT(detail, HasSubstr("refused (failed reloads: 1)"));
   EXPECT_THAT(detail, HasSubstr(GetParam().haproxy_says));
@@ -179,8 +169,7 @@ INSTANTIATE_TEST_SUITE_P(
 // checks_removed is valid: haproxy runs it, and a server that dies meanwhile stays UP until
 // the good config (with checks) is back.
 TEST(LbFaults, CorruptConfigWithoutChecksLeavesAKilledServerUpUntilTheGoodConfigIsBack) {
-  TempDir dir;
-  const auto scenario = run_scenario(dir, "corrupt_checks_removed.toml");
+  const auto scenario = run_lb_scenario("corrupt_checks_removed.toml");
   ASSERT_EQ(scenario["fault_events"].size(), 2u);
   const auto& corrupt = scenario["fault_events"][0];
   const auto& kill = scenario["fault_events"][1];
@@ -211,8 +200,7 @@ TEST(LbFaults, CorruptConfigWithoutChecksLeavesAKilledServerUpUntilTheGoodConfig
 // wrong_server_port is valid too: haproxy runs it, its checks take web1 out, and the good
 // config puts it back.
 TEST(LbFaults, CorruptConfigWithAWrongServerPortTakesThatServerOutUntilHealed) {
-  TempDir dir;
-  const auto scenario = run_scenario(dir, "corrupt_wrong_port.toml");
+  const auto scenario = run_lb_scenario("corrupt_wrong_port.toml");
   const auto fault = fault_times(scenario);
   EXPECT_THAT(fault.detail, ContainsRegex("pointed server web1 of backend app at [0-9.]+:1 "));
   EXPECT_THAT(fault.detail, HasSubstr("accepted"));
@@ -234,8 +222,7 @@ TEST(LbFaults, CorruptConfigWithAWrongServerPortTakesThatServerOutUntilHealed) {
 }
 
 TEST(LbFaults, LbRestoreWithASecondInstanceBringsLb0BackIntoService) {
-  TempDir dir;
-  const auto scenario = run_scenario(dir, "two_lbs_restore.toml");
+  const auto scenario = run_lb_scenario("two_lbs_restore.toml");
   ASSERT_EQ(scenario["fault_events"].size(), 2u);
   const auto& kill = scenario["fault_events"][0];
   const auto& restore = scenario["fault_events"][1];
@@ -263,7 +250,7 @@ TEST(LbFaults, LbRestoreWithASecondInstanceBringsLb0BackIntoService) {
   const auto whole = traffic_window(scenario, restored + serving_after + kServeSlack,
                                     traffic_end_s(scenario));
   EXPECT_EQ(whole.ok, whole.sent);
-  EXPECT_EQ(probe(scenario, "availability")["verdict"], "pass");
+  EXPECT_EQ(probe(scenario, "availability", "all")["verdict"], "pass");
   EXPECT_LT(probe(scenario, "mttr")["measured"].get<double>(), restored - killed)
       << "service came back through lb1, not through the restore";
 }
@@ -275,8 +262,7 @@ TEST(LbFaults, CorruptConfigOnTheUsersOwnConfigLeavesTheirFileByteIdentical) {
   const std::filesystem::path users_cfg =
       std::filesystem::path(LBCHAOS_TEST_DATA) / "haproxy" / "production.cfg";
   const UserFiles before({users_cfg});
-  TempDir dir;
-  const auto scenario = run_scenario(dir, "user_config_corrupt.toml");
+  const auto scenario = run_lb_scenario("user_config_corrupt.toml");
   EXPECT_EQ(scenario["outcome"], "passed") << scenario["probes"].dump(1);
   const auto fault = fault_times(scenario);
   EXPECT_THAT(fault.detail, ContainsRegex("pointed server app1 of backend app at [0-9.]+:1 "));
@@ -294,8 +280,7 @@ TEST(LbFaults, CorruptConfigOnTheUsersOwnConfigLeavesTheirFileByteIdentical) {
 }
 
 TEST(LbFaults, CorruptConfigByRestartIsAnOutageUntilTheGoodConfigIsBack) {
-  TempDir dir;
-  const auto scenario = run_scenario(dir, "corrupt_restart.toml");
+  const auto scenario = run_lb_scenario("corrupt_restart.toml");
   const auto& fault = scenario["fault_events"][0];
   EXPECT_THAT(fault["detail"].get<std::string>(), HasSubstr("refused it and exited"));
   EXPECT_THAT(fault["detail"].get<std::string>(), HasSubstr("started lb0 again"));

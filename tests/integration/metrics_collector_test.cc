@@ -24,8 +24,8 @@
 
 #include "harness/common/clock.h"
 #include "harness/deploy/deployment.h"
-#include "harness/faults/lb_faults.h"
-#include "harness/faults/process_faults.h"
+#include "faults/load_balancer.h"
+#include "faults/process.h"
 #include "harness/observe/metrics_collector.h"
 #include "harness/observe/prometheus_text.h"
 #include "harness/process/run_directory.h"

@@ -13,6 +13,7 @@
 
 #include "tests/integration/support/lbchaos_process.h"
 #include "tests/integration/support/user_files.h"
+#include "tests/integration/support/scenario_run.h"
 
 namespace lbchaos {
 namespace {
@@ -28,31 +29,22 @@ const std::string kNetwork = std::string(LBCHAOS_TEST_DATA) + "/integration/netw
 struct RunOutput {
   json scenario;
   std::string haproxy_log;  // lb0's syslog, as haproxy sent it to the harness
+  std::size_t leftover_processes = 0;
 };
 
-// Runs one scenario (keeping its run directory inside `dir`, which the test removes).
-RunOutput run_scenario(const TempDir& dir, const std::string& file, int expected_exit = 0) {
-  const UserFiles user_files({std::filesystem::path(kNetwork + file).parent_path()});
-  LbchaosProcess lbchaos(
-      {"run", kNetwork + file, "--keep", "--json", (dir / "journal.json").string()}, dir.path());
-  const int code = lbchaos.exit_code(120s);
-  EXPECT_EQ(code, expected_exit) << lbchaos.output();
-  EXPECT_TRUE(unchanged(user_files)) << file;
-  RunOutput run;
-  if (std::filesystem::exists(dir / "journal.json")) {
-    run.scenario = json::parse(read_file(dir / "journal.json"))["scenarios"][0];
+// Runs one scenario through the fixture, keeping its run directory (inside the fixture's temp
+// dir, removed afterwards) to read haproxy's syslog.
+RunOutput run_network_scenario(const std::string& file, int expected_exit = 0) {
+  const auto run = run_scenario({.scenario = kNetwork + file, .keep = true});
+  EXPECT_EQ(run.exit_code, expected_exit) << run.output;
+  EXPECT_TRUE(run.files_unchanged) << file;
+  RunOutput out;
+  out.scenario = run.scenario;
+  out.leftover_processes = run.leftover_processes;
+  for (const auto& run_dir : run.run_directories) {
+    out.haproxy_log += read_file(run_dir / "lb0" / "syslog.log");
   }
-  for (const auto& run_dir : run_directories_in(dir.path())) {
-    run.haproxy_log += read_file(run_dir / "lb0" / "syslog.log");
-  }
-  return run;
-}
-
-const json& probe(const json& scenario, const std::string& name, const std::string& window = "") {
-  for (const auto& p : scenario["probes"]) {
-    if (p["probe"] == name && (window.empty() || p["window"] == window)) return p;
-  }
-  throw std::runtime_error("no probe " + name + " " + window);
+  return out;
 }
 
 // The timeline buckets whose start is in [from_s, to_s).
@@ -106,8 +98,7 @@ std::optional<std::pair<double, double>> predicted_range(const std::string& deta
 }
 
 TEST(Network, LatencyShowsInTheMedianAndGoesAwayAfterHeal) {
-  TempDir dir;
-  const RunOutput run = run_scenario(dir, "latency.toml");
+  const RunOutput run = run_network_scenario("latency.toml");
   const json& scenario = run.scenario;
   ASSERT_TRUE(scenario.contains("fault_events")) << scenario.dump(2);
   const auto& fault = scenario["fault_events"][0];
@@ -130,12 +121,11 @@ TEST(Network, LatencyShowsInTheMedianAndGoesAwayAfterHeal) {
   EXPECT_LT(after, 0.05);
   EXPECT_GE(probe(scenario, "latency", "fault")["measured"].get<double>(), 0.100);
   EXPECT_LT(probe(scenario, "latency", "recovery")["measured"].get<double>(), 0.05);
-  EXPECT_TRUE(processes_of_run(dir.path().string()).empty());
+  EXPECT_EQ(run.leftover_processes, 0U);
 }
 
 TEST(Network, ResetTakesWeb1DownAndTrafficMovesToWeb2) {
-  TempDir dir;
-  const RunOutput run = run_scenario(dir, "reset.toml");
+  const RunOutput run = run_network_scenario("reset.toml");
   const json& scenario = run.scenario;
   ASSERT_TRUE(scenario.contains("fault_events")) << scenario.dump(2);
   const auto& fault = scenario["fault_events"][0];
@@ -174,12 +164,11 @@ TEST(Network, ResetTakesWeb1DownAndTrafficMovesToWeb2) {
   RecordProperty("errors_during_reset", std::to_string(errors));
   EXPECT_LT(errors * 10, sent_in_fault);
   EXPECT_TRUE(event(scenario, "app/web1", "UP", healed).has_value());
-  EXPECT_TRUE(processes_of_run(dir.path().string()).empty());
+  EXPECT_EQ(run.leftover_processes, 0U);
 }
 
 TEST(Network, BlackholeIsCaughtByCheckTimeoutsAndTrafficFailsOver) {
-  TempDir dir;
-  const RunOutput run = run_scenario(dir, "blackhole.toml");
+  const RunOutput run = run_network_scenario("blackhole.toml");
   const json& scenario = run.scenario;
   ASSERT_TRUE(scenario.contains("fault_events")) << scenario.dump(2);
   const auto& fault = scenario["fault_events"][0];
@@ -215,7 +204,7 @@ TEST(Network, BlackholeIsCaughtByCheckTimeoutsAndTrafficFailsOver) {
 
   // After the heal web1 is checked UP again.
   EXPECT_TRUE(event(scenario, "app/web1", "UP", healed).has_value());
-  EXPECT_TRUE(processes_of_run(dir.path().string()).empty());
+  EXPECT_EQ(run.leftover_processes, 0U);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "tests/integration/support/fault_journal.h"
+#include "tests/integration/support/scenario_run.h"
 
 namespace lbchaos {
 namespace {
@@ -28,14 +29,6 @@ const std::string kShaping = std::string(LBCHAOS_TEST_DATA) + "/integration/shap
 // Responses already on their way when a toxic comes or goes are partly shaped.
 constexpr double kSettle = 0.3;
 const std::string kWeb1 = "app/web1";
-const nlohmann::json& probe(const nlohmann::json& scenario, const std::string& name,
-                            const std::string& window = "all") {
-  for (const auto& p : scenario.at("probes")) {
-    if (p.at("probe") == name && p.at("window") == window) return p;
-  }
-  throw std::runtime_error("no probe " + name + " over " + window);
-}
-
 // The number of connections the heal says the toxic affected, or -1.
 long affected_connections(const std::string& detail) {
   const std::string marker = "it affected ";
@@ -89,7 +82,7 @@ Windows run_shaping(const std::string& file, double shaped_at_least, CheckedRun&
   EXPECT_GT(w.all.sent, 0);
   EXPECT_EQ(w.all.ok, w.all.sent);
   EXPECT_EQ(w.all.server(kWeb1), w.all.ok);
-  EXPECT_EQ(probe(s, "availability").at("measured").get<double>(), 1.0);
+  EXPECT_EQ(probe(s, "availability", "all").at("measured").get<double>(), 1.0);
   // A shaped link is not a dead server: haproxy's checks (timeout 2s) never took web1 out.
   EXPECT_TRUE(haproxy_events(s, kWeb1, "DOWN").empty()) << all_events(s);
   // What the user sees: the median rises while the fault is in, and falls back after the heal.
@@ -139,7 +132,7 @@ TEST(NetworkShaping, SliceDeliversEveryResponseWholeInSmallWritesUntilHealed) {
   const auto w = run_shaping("slice.toml", 0.1, run);
   EXPECT_THAT(w.fault.detail, HasSubstr("slice into 8-byte writes 10ms apart, down (server -> "
                                         "haproxy), toxicity 100%"));
-  EXPECT_EQ(probe(run.scenario, "error_count").at("measured").get<double>(), 0.0);
+  EXPECT_EQ(probe(run.scenario, "error_count", "all").at("measured").get<double>(), 0.0);
   EXPECT_GT(w.during.server(kWeb1), 0);
   EXPECT_EQ(w.during.server(kWeb1), w.during.ok);
 }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "tests/integration/support/fault_journal.h"
+#include "tests/integration/support/scenario_run.h"
 
 namespace lbchaos {
 namespace {
@@ -25,13 +26,6 @@ const std::string kProcess = std::string(LBCHAOS_TEST_DATA) + "/integration/proc
 // Traffic in the first moments after a change may already have been on its way.
 constexpr double kSettle = 0.3;
 const std::string kWeb1 = "app/web1";
-
-const nlohmann::json& probe(const nlohmann::json& scenario, const std::string& name) {
-  for (const auto& p : scenario.at("probes")) {
-    if (p.at("probe") == name) return p;
-  }
-  throw std::runtime_error("no probe " + name + " in " + scenario.at("probes").dump(1));
-}
 
 // The number that follows `prefix` (a regex) and a space in `text`, or -1.
 long number_after(const std::string& text, const std::string& prefix) {

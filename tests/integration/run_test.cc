@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "tests/integration/support/lbchaos_process.h"
+#include "tests/integration/support/scenario_run.h"
 
 namespace lbchaos {
 namespace {
@@ -17,13 +18,6 @@ using namespace test_support;
 using ::testing::HasSubstr;
 
 const std::string kScenarios = std::string(LBCHAOS_TEST_DATA) + "/integration/scenarios/";
-
-const nlohmann::json& probe(const nlohmann::json& scenario, const std::string& name) {
-  for (const auto& p : scenario["probes"]) {
-    if (p["probe"] == name) return p;
-  }
-  throw std::runtime_error("no probe " + name);
-}
 
 // Allowances around haproxy's predicted detection range (see the detection test).
 constexpr double kTimerGrain = 0.02;              // s: haproxy's check timers tick in ms

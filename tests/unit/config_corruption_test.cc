@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/faults/config_corruption.h"
+#include "faults/config_corruption.h"
 
 namespace lbchaos::faults {
 namespace {

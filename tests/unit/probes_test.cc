@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "faults/catalogue.h"
+
 namespace lbchaos::probes {
 namespace {
 
@@ -73,11 +75,13 @@ class RunBuilder {
     return *this;
   }
 
+  // The event the runner records for this fault: effects and verb from the fault catalogue.
   RunBuilder& fault(std::string action, std::string target, double injected_s,
-                    std::optional<double> healed_s = std::nullopt) {
-    scenario::FaultEvent f;
-    f.action = std::move(action);
-    f.target = std::move(target);
+                    std::optional<double> healed_s = std::nullopt,
+                    scenario::FaultSpec spec = {}) {
+    spec.action = std::move(action);
+    spec.target = std::move(target);
+    scenario::FaultEvent f = faults::event_for(spec);
     f.injected_ns = at(injected_s);
     if (healed_s) f.healed_ns = at(*healed_s);
     run_.faults.push_back(f);
@@ -87,8 +91,9 @@ class RunBuilder {
   // config_corrupt on lb0, applied by `apply` ("reload" or "restart").
   RunBuilder& bad_config(std::string apply, double injected_s,
                          std::optional<double> healed_s = std::nullopt) {
-    fault("config_corrupt", "lb0", injected_s, healed_s);
-    run_.faults.back().apply = std::move(apply);
+    scenario::FaultSpec spec;
+    spec.params["apply"] = std::move(apply);
+    fault("config_corrupt", "lb0", injected_s, healed_s, std::move(spec));
     return *this;
   }
 

@@ -1,4 +1,4 @@
-#include "harness/scenario/random_schedule.h"
+#include "faults/random.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,8 +10,11 @@
 
 #include "harness/common/errors.h"
 
-namespace lbchaos::scenario {
+namespace lbchaos::faults {
 namespace {
+
+using scenario::FaultSpec;
+using scenario::Scenario;
 
 using namespace std::chrono_literals;
 
@@ -19,11 +22,11 @@ FaultSpec random_fault(Duration at) {
   FaultSpec random;
   random.at = at;
   random.action = "random";
-  random.params.actions = {"kill", "pause", "drain", "blackhole"};
-  random.params.targets = {"app/web1", "app/web2", "app/web3"};
-  random.params.min_gap = 500ms;
-  random.params.min_duration = 1s;
-  random.params.max_duration = 3s;
+  random.params["actions"] = std::vector<std::string>{"kill", "pause", "drain", "blackhole"};
+  random.params["targets"] = std::vector<std::string>{"app/web1", "app/web2", "app/web3"};
+  random.params["min_gap"] = Duration(500ms);
+  random.params["min_duration"] = Duration(1s);
+  random.params["max_duration"] = Duration(3s);
   random.where = SourcePosition{"s.toml", 12, 1};
   return random;
 }
@@ -113,7 +116,8 @@ TEST(RandomSchedule, DrawsEveryActionAndTargetAndKeepsThePosition) {
     targets.insert(fault.target);
     EXPECT_EQ(fault.where.line, 12);
     EXPECT_EQ(fault.where.file, "s.toml");
-    EXPECT_TRUE(fault.params.actions.empty());  // drawn faults have default parameters
+    // Drawn faults have their action's default parameters (a blackhole's direction, ...).
+    EXPECT_EQ(fault.params, default_params(*find_action(fault.action)));
     // Whole milliseconds, since both bounds are.
     EXPECT_EQ(*fault.heal_after % 1ms, 0ns);
   }
@@ -123,8 +127,8 @@ TEST(RandomSchedule, DrawsEveryActionAndTargetAndKeepsThePosition) {
 
 TEST(RandomSchedule, FixedDurationWhenMinEqualsMax) {
   FaultSpec random = random_fault(0s);
-  random.params.min_duration = 2s;
-  random.params.max_duration = 2s;
+  random.params["min_duration"] = Duration(2s);
+  random.params["max_duration"] = Duration(2s);
   for (const auto& fault : expand_random_faults(scenario_with({random}, 30s), 9)) {
     EXPECT_EQ(*fault.heal_after, 2s);
   }
@@ -169,7 +173,7 @@ TEST(RandomSchedule, NoFaultsWithoutRandom) {
 
 TEST(RandomSchedule, RefusesARandomFaultTheLoaderWouldRefuse) {
   FaultSpec random = random_fault(0s);
-  random.params.targets.clear();
+  random.params["targets"] = std::vector<std::string>{};
   try {
     (void)expand_random_faults(scenario_with({random}), 1);
     ADD_FAILURE() << "expected an InputError";
@@ -179,4 +183,4 @@ TEST(RandomSchedule, RefusesARandomFaultTheLoaderWouldRefuse) {
 }
 
 }  // namespace
-}  // namespace lbchaos::scenario
+}  // namespace lbchaos::faults

@@ -67,8 +67,8 @@ TEST(ScenarioLoader, LoadsEveryKeyOfTheFullExample) {
   EXPECT_EQ(s.faults[1].heal_after, std::nullopt);
   EXPECT_EQ(s.faults[2].action, "config_corrupt");
   EXPECT_EQ(s.faults[2].target, "lb0");
-  EXPECT_EQ(s.faults[2].params.mode, "checks_removed");
-  EXPECT_EQ(s.faults[2].params.apply, "restart");
+  EXPECT_THAT(s.faults[2].param<std::string>("mode"), Optional(std::string("checks_removed")));
+  EXPECT_THAT(s.faults[2].param<std::string>("apply"), Optional(std::string("restart")));
   // A heal after the end of the run is allowed: it heals at the end.
   EXPECT_THAT(s.faults[2].heal_after, Optional(Duration(1min)));
 
@@ -196,130 +196,125 @@ std::string fault_error(const std::string& fault) {
 }
 
 TEST(ScenarioLoader, ReadsEachActionsParameters) {
-  const auto params = [](const std::string& fault) {
-    return load_with_fault(fault).faults.at(0).params;
-  };
-  EXPECT_EQ(params(R"(at = "1s"
+  const auto params = [](const std::string& fault) { return load_with_fault(fault).faults.at(0); };
+  EXPECT_THAT(params(R"(at = "1s"
 action = "set_weight"
 target = "app/web1"
 weight = "50%")")
-                .weight,
-            "50%");
+                .param<std::string>("weight"),
+            Optional(std::string("50%")));
   // Above 100% is allowed: haproxy caps the resulting weight at 256.
-  EXPECT_EQ(params(R"(at = "1s"
+  EXPECT_THAT(params(R"(at = "1s"
 action = "set_weight"
 target = "app/web1"
 weight = "200%")")
-                .weight,
-            "200%");
-  EXPECT_EQ(params(R"(at = "1s"
+                .param<std::string>("weight"),
+            Optional(std::string("200%")));
+  EXPECT_THAT(params(R"(at = "1s"
 action = "set_weight"
 target = "app/web1"
 weight = "10")")
-                .weight,
-            "10");
-  EXPECT_EQ(params(R"(at = "1s"
+                .param<std::string>("weight"),
+            Optional(std::string("10")));
+  EXPECT_THAT(params(R"(at = "1s"
 action = "set_weight"
 target = "app/web1"
 weight = 0)")
-                .weight,
-            "0");
+                .param<std::string>("weight"),
+            Optional(std::string("0")));
 
-  const FaultParams corrupt = params(R"(at = "1s"
+  const FaultSpec corrupt = params(R"(at = "1s"
 action = "config_corrupt"
 target = "lb1"
 mode = "wrong_server_port")");
-  EXPECT_EQ(corrupt.mode, "wrong_server_port");
-  EXPECT_EQ(corrupt.apply, "reload");
+  EXPECT_THAT(corrupt.param<std::string>("mode"), Optional(std::string("wrong_server_port")));
+  EXPECT_THAT(corrupt.param<std::string>("apply"), Optional(std::string("reload")));
 
-  const FaultParams latency = params(R"(at = "1s"
+  const FaultSpec latency = params(R"(at = "1s"
 action = "latency"
 target = "app/web1"
 latency = "200ms"
 jitter = "50ms"
 direction = "down"
 toxicity = "50%")");
-  EXPECT_THAT(latency.latency, Optional(Duration(200ms)));
-  EXPECT_THAT(latency.jitter, Optional(Duration(50ms)));
-  EXPECT_EQ(latency.direction, "down");
-  EXPECT_DOUBLE_EQ(latency.toxicity, 0.5);
+  EXPECT_THAT(latency.param<Duration>("latency"), Optional(Duration(200ms)));
+  EXPECT_THAT(latency.param<Duration>("jitter"), Optional(Duration(50ms)));
+  EXPECT_THAT(latency.param<std::string>("direction"), Optional(std::string("down")));
+  EXPECT_DOUBLE_EQ(*latency.param<double>("toxicity"), 0.5);
 
   EXPECT_THAT(params(R"(at = "1s"
 action = "bandwidth"
 target = "app/web1"
 bandwidth = 2048)")
-                  .bandwidth,
+                  .param<double>("bandwidth"),
               Optional(2048.0));
   EXPECT_THAT(params(R"(at = "1s"
 action = "bandwidth"
 target = "app/web1"
 bandwidth = "100KB/s")")
-                  .bandwidth,
+                  .param<double>("bandwidth"),
               Optional(100'000.0));
   EXPECT_THAT(params(R"(at = "1s"
 action = "bandwidth"
 target = "app/web1"
 bandwidth = "1.5MB/s")")
-                  .bandwidth,
+                  .param<double>("bandwidth"),
               Optional(1'500'000.0));
 
-  const FaultParams reset = params(R"(at = "1s"
+  const FaultSpec reset = params(R"(at = "1s"
 action = "reset"
 target = "app/web1"
 direction = "up"
 toxicity = 0.25)");
-  EXPECT_EQ(reset.direction, "up");
-  EXPECT_DOUBLE_EQ(reset.toxicity, 0.25);
+  EXPECT_THAT(reset.param<std::string>("direction"), Optional(std::string("up")));
+  EXPECT_DOUBLE_EQ(*reset.param<double>("toxicity"), 0.25);
 
-  const FaultParams slice = params(R"(at = "1s"
+  const FaultSpec slice = params(R"(at = "1s"
 action = "slice"
 target = "app/web1"
 slice_bytes = 16
 latency = "1ms")");
-  EXPECT_THAT(slice.slice_bytes, Optional(16));
-  EXPECT_THAT(slice.latency, Optional(Duration(1ms)));
+  EXPECT_THAT(slice.param<std::int64_t>("slice_bytes"), Optional(16));
+  EXPECT_THAT(slice.param<Duration>("latency"), Optional(Duration(1ms)));
 
-  const FaultParams errors = params(R"(at = "1s"
+  const FaultSpec errors = params(R"(at = "1s"
 action = "errors"
 target = "app/web1"
 ratio = "25%"
 status = 503)");
-  EXPECT_THAT(errors.ratio, Optional(0.25));
-  EXPECT_EQ(errors.status, 503);
+  EXPECT_THAT(errors.param<double>("ratio"), Optional(0.25));
+  EXPECT_THAT(errors.param<std::int64_t>("status"), Optional(503));
 
   EXPECT_THAT(params(R"(at = "1s"
 action = "slow"
 target = "app/web1"
 delay = "300ms")")
-                  .delay,
+                  .param<Duration>("delay"),
               Optional(Duration(300ms)));
 
-  const FaultParams overload = params(R"(at = "1s"
+  const FaultSpec overload = params(R"(at = "1s"
 action = "overload"
 target = "app/web1"
 max_inflight = 2
 crash = true)");
-  EXPECT_THAT(overload.max_inflight, Optional(2));
-  EXPECT_TRUE(overload.crash);
+  EXPECT_THAT(overload.param<std::int64_t>("max_inflight"), Optional(2));
+  EXPECT_THAT(overload.param<bool>("crash"), Optional(true));
 }
 
 TEST(ScenarioLoader, OptionalParametersHaveTheirDefaults) {
-  const FaultParams defaults;
-  const FaultParams errors = load_with_fault(R"(at = "1s"
+  const FaultSpec errors = load_with_fault(R"(at = "1s"
 action = "errors"
 target = "app/web1"
 ratio = 1)")
-                                 .faults.at(0)
-                                 .params;
-  EXPECT_EQ(errors.status, 500);
-  const FaultParams blackhole = load_with_fault(R"(at = "1s"
+                                .faults.at(0);
+  EXPECT_THAT(errors.param<std::int64_t>("status"), Optional(500));
+  const FaultSpec blackhole = load_with_fault(R"(at = "1s"
 action = "blackhole"
 target = "app/web1")")
-                                    .faults.at(0)
-                                    .params;
-  EXPECT_EQ(blackhole.direction, defaults.direction);
-  EXPECT_EQ(blackhole.toxicity, defaults.toxicity);
-  EXPECT_EQ(blackhole.latency, std::nullopt);
+                                   .faults.at(0);
+  EXPECT_THAT(blackhole.param<std::string>("direction"), Optional(std::string("both")));
+  EXPECT_THAT(blackhole.param<double>("toxicity"), Optional(1.0));
+  EXPECT_EQ(blackhole.param<Duration>("latency"), std::nullopt);
 }
 
 TEST(ScenarioLoader, RandomFaultStoresItsListsAndTiming) {
@@ -333,11 +328,13 @@ max_duration = "4s")")
   EXPECT_EQ(random.action, "random");
   EXPECT_TRUE(random.target.empty());
   EXPECT_EQ(random.heal_after, std::nullopt);
-  EXPECT_EQ(random.params.actions, (std::vector<std::string>{"kill", "pause", "blackhole"}));
-  EXPECT_EQ(random.params.targets, (std::vector<std::string>{"app/web1", "app/web2"}));
-  EXPECT_THAT(random.params.min_gap, Optional(Duration(500ms)));
-  EXPECT_THAT(random.params.min_duration, Optional(Duration(1s)));  // the default
-  EXPECT_THAT(random.params.max_duration, Optional(Duration(4s)));
+  EXPECT_THAT(random.param<std::vector<std::string>>("actions"),
+              Optional(std::vector<std::string>{"kill", "pause", "blackhole"}));
+  EXPECT_THAT(random.param<std::vector<std::string>>("targets"),
+              Optional(std::vector<std::string>{"app/web1", "app/web2"}));
+  EXPECT_THAT(random.param<Duration>("min_gap"), Optional(Duration(500ms)));
+  EXPECT_THAT(random.param<Duration>("min_duration"), Optional(Duration(1s)));  // the default
+  EXPECT_THAT(random.param<Duration>("max_duration"), Optional(Duration(4s)));
 }
 
 TEST(ScenarioLoader, RandomFaultCoversProbesOnItsTargetsOnly) {

@@ -1,4 +1,4 @@
-#include "harness/scenario/timeline.h"
+#include "harness/model/timeline.h"
 
 #include <gtest/gtest.h>
 

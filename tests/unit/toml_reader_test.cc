@@ -1,4 +1,4 @@
-#include "harness/topology/toml_reader.h"
+#include "harness/common/toml_reader.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <array>
 #include <string>
 
-namespace lbchaos::topology {
+namespace lbchaos {
 namespace {
 
 using namespace std::chrono_literals;
@@ -150,4 +150,4 @@ TEST(TomlReader, ArrayOfTablesMustBeOne) {
 }
 
 }  // namespace
-}  // namespace lbchaos::topology
+}  // namespace lbchaos

@@ -1,0 +1,12 @@
+#pragma once
+
+#include "faults/catalogue.h"
+
+// The backend behaviour family — errors, slow, hang, health_fail and overload: a built-in
+// backend's behaviour changed through its control socket (harness/backend/behaviour.h) and
+// changed back exactly; declared and implemented in backend_behaviour.cc.
+namespace lbchaos::faults {
+
+extern const Family kBackendBehaviourFamily;
+
+}  // namespace lbchaos::faults
