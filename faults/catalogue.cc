@@ -281,7 +281,7 @@ void read_params(const FaultCheck& check, const ActionInfo& action) {
       check.spec.params[std::string(param.key)] = read_value(check, param);
     }
   }
-  if (const auto* family_check = family_of(action).check) family_check(check);
+  if (const auto family_check = family_of(action).check) family_check(check);
 }
 
 unsigned effects_of(const FaultSpec& spec) {

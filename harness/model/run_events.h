@@ -25,7 +25,7 @@ enum FaultEffect : unsigned {
 // A fault as it happened: injected_at, and healed_at once its heal succeeded. A heal that threw
 // leaves healed_ns empty and says why in heal_error.
 struct FaultEvent {
-  std::string action;  // an action of the fault catalogue: "kill", "restart", ...
+  std::string action;  // an action of the fault catalogue (faults/catalogue.h)
   std::string target;  // "app/web1", "lb0", ...
   std::int64_t injected_ns = 0;
   std::optional<std::int64_t> healed_ns;

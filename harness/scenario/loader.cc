@@ -69,10 +69,6 @@ std::string join(const std::vector<std::string>& items) {
   return items.empty() ? std::string("none") : fmt::format("{}", fmt::join(items, ", "));
 }
 
-std::string join(std::span<const std::string_view> items) {
-  return items.empty() ? std::string("none") : fmt::format("{}", fmt::join(items, ", "));
-}
-
 bool contains(std::span<const std::string_view> items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
@@ -366,8 +362,8 @@ class ScenarioLoader {
   // A probe that measures from a fault needs that fault in the schedule.
   void check_measured_fault(const TableReader& table, const ProbeInfo& probe,
                             const Expectation& expectation) const {
-    const auto& faults = scenario_.faults;
-    const bool found = std::any_of(faults.begin(), faults.end(), [&](const FaultSpec& fault) {
+    const auto& planned = scenario_.faults;
+    const bool found = std::any_of(planned.begin(), planned.end(), [&](const FaultSpec& fault) {
       // A random fault may draw any of its actions on any of its targets.
       const faults::ActionInfo* action = faults::find_action(fault.action);
       const bool random = action != nullptr && action->draws_faults;
@@ -399,12 +395,12 @@ class ScenarioLoader {
     if (probe.fault_effect != kNoEffect && !expectation.target.empty()) {
       wanted += fmt::format(" on {}", expectation.target);
     }
-    if (faults.empty()) {
+    if (planned.empty()) {
       table.fail(key, fmt::format("probe {} measures from {}, but the scenario has no [[fault]]",
                                   probe.name, wanted));
     }
     std::vector<std::string> scheduled;
-    for (const FaultSpec& fault : faults) scheduled.push_back(faults::describe(fault));
+    for (const FaultSpec& fault : planned) scheduled.push_back(faults::describe(fault));
     table.fail(key, fmt::format("probe {} measures from {}, but none is scheduled (faults: {})",
                                 probe.name, wanted, join(scheduled)));
   }

@@ -25,7 +25,7 @@ struct ScenarioResult {
   std::string abort_reason;  // set when an `abort = true` expectation stopped the run early
   std::int64_t abort_ns = 0;  // when, on the run's clock
   // The schedule as planned: the scenario's faults with every `random` fault replaced by the
-  // faults it drew (random_schedule.h), so a replay can be compared exactly.
+  // faults it drew (faults/random.h), so a replay can be compared exactly.
   std::vector<FaultSpec> fault_plan;
   std::vector<probes::ProbeResult> probes;
   RunRecording recording;

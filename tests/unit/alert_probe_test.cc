@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "faults/catalogue.h"
 #include "harness/probes/probe.h"
 
 namespace lbchaos::probes {
@@ -27,7 +28,13 @@ RunRecording killed_run() {
   run.traffic_start_ns = at(0);
   run.steady_start_ns = at(2);
   run.traffic_end_ns = at(20);
-  run.faults.push_back({"kill", "app/web1", at(6), at(12), ""});
+  scenario::FaultSpec kill;  // recorded as the runner does: effects and verb from the catalogue
+  kill.action = "kill";
+  kill.target = "app/web1";
+  scenario::FaultEvent event = faults::event_for(kill);
+  event.injected_ns = at(6);
+  event.healed_ns = at(12);
+  run.faults.push_back(event);
   run.alerts.engine = "embedded";
   run.alerts.rules = {"HaproxyServerDown", "HaproxyFrontendUnreachable"};
   return run;
