@@ -9,6 +9,7 @@ targets=()
 for target in "$@"; do targets+=(--target "$target"); done
 # With ccache installed, paths relative to the checkout let every clone share one cache.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)" "${targets[@]}"

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   haproxy
   libboost-dev libboost-filesystem-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev
