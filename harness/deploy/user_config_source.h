@@ -25,6 +25,7 @@ class UserConfigSource : public ConfigSource {
                                               const std::filesystem::path& written) const override;
   [[nodiscard]] std::filesystem::path working_dir() const override;
   [[nodiscard]] std::vector<std::string> warnings() const override { return config_.warnings; }
+  [[nodiscard]] std::string readiness_hint(const std::set<std::string>& down) const override;
 
  private:
   const topology::Topology& topology_;
