@@ -34,6 +34,8 @@ class ConfigSource {
   [[nodiscard]] virtual std::vector<std::string> warnings() const { return {}; }
   // Servers ("backend/server") stayed DOWN at start-up: what their health checks expect and
   // what the topology could say to answer them ("" when there is nothing to add).
+  // Servers ("backend/server") the config starts in maintenance (`disabled`): not waited for.
+  [[nodiscard]] virtual std::set<std::string> disabled_servers() const { return {}; }
   [[nodiscard]] virtual std::string readiness_hint(const std::set<std::string>& /*down*/) const {
     return {};
   }

@@ -120,8 +120,10 @@ boost::asio::awaitable<void> Deployment::wait_frontends_listening(MonoTime deadl
 }
 
 boost::asio::awaitable<void> Deployment::wait_servers_up(MonoTime deadline) {
+  std::set<std::string> expected = server_keys_;
+  for (const auto& key : config_source_->disabled_servers()) expected.erase(key);
   for (auto& instance : instances_) {
-    const auto report = co_await instance->wait_ready(server_keys_, deadline,
+    const auto report = co_await instance->wait_ready(expected, deadline,
                                                       [this] { return stop_requested_; });
     if (report.ready) continue;
     if (const auto status = instance->process()->exit_status()) {
@@ -129,14 +131,14 @@ boost::asio::awaitable<void> Deployment::wait_servers_up(MonoTime deadline) {
                                        instance->name(), status->to_string(),
                                        instance->log_tail()));
     }
-    std::set<std::string> down = server_keys_;
+    std::set<std::string> down = expected;
     for (const auto& row : report.servers) {
       if (row.up_and_checked()) down.erase(row.key());
     }
     throw_if_stopping_or(fmt::format(
         "haproxy {}: not every server was UP within {} (ready_timeout):{}{}", instance->name(),
         human_duration(topology_.haproxy.ready_timeout),
-        report.describe_not_ready(server_keys_), config_source_->readiness_hint(down)));
+        report.describe_not_ready(expected), config_source_->readiness_hint(down)));
   }
 }
 

@@ -915,6 +915,13 @@ void warn_dropped_options(UserConfig& config, const ParsedLine& line, OptionLine
   }
 }
 
+bool has_word(const ParsedLine& line, std::size_t first, std::string_view word) {
+  for (std::size_t i = first; i < line.words.size(); ++i) {
+    if (line.word(i) == word) return true;
+  }
+  return false;
+}
+
 void warn_disabled_line(UserConfig& config, const ParsedLine& line, const Disabled& disabled) {
   if (!disabled.warn) return;
   config.warnings.push_back(fmt::format("{}: '{}' commented out: {}", location(config, line.number),
@@ -1156,12 +1163,13 @@ UserConfig scan_user_config_text(std::string text, const std::filesystem::path& 
                                 std::string(line.word(1))});
       } else if (*kind == OptionLine::kServer) {
         config.servers.push_back({line.section_name, std::string(line.word(1)), line.number,
-                                  std::string(line.word(2)), false});
+                                  std::string(line.word(2)), false, has_word(line, 3, "disabled")});
         note_check_timing(config, line, 3);
       } else if (*kind == OptionLine::kServerTemplate) {
         for (auto& name : template_server_names(line, config)) {
-          config.servers.push_back(
-              {line.section_name, std::move(name), line.number, std::string(line.word(3)), true});
+          config.servers.push_back({line.section_name, std::move(name), line.number,
+                                    std::string(line.word(3)), true,
+                                    has_word(line, 4, "disabled")});
         }
         note_check_timing(config, line, 4);
       } else if (*kind == OptionLine::kDefaultServer) {

@@ -49,6 +49,7 @@ struct UserServer {
   int line = 0;
   std::string address;  // as written: "127.0.1.11:8080", "web1.internal:80"
   bool from_template = false;  // one of the servers a `server-template` line expands to
+  bool disabled = false;       // `disabled` on its line: haproxy starts it in maintenance
 
   // "backend/server", the key of ServerTargets.
   [[nodiscard]] std::string key() const { return server_key(backend, name); }
