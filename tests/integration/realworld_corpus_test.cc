@@ -47,6 +47,10 @@ Exchange http(std::string bind, std::string host, std::string path, std::string 
 }
 
 struct Case {
+  Case(std::string n, std::vector<Exchange> e, std::string r = {}, bool by_check = true)
+      : name(std::move(n)), exchanges(std::move(e)), refused(std::move(r)),
+        refused_by_check(by_check) {}
+
   std::string name;
   std::vector<Exchange> exchanges;  // empty with `refused` set
   std::string refused;              // a config lbchaos refuses: what its message says
@@ -266,6 +270,27 @@ TEST(RealWorldCorpus, EveryConfigComesUpAndServesOrIsRefusedAndNothingLeavesLoop
           << s.c->name;
     }
   }
+}
+
+}  // namespace
+}  // namespace lbchaos
+
+namespace lbchaos {
+namespace {
+
+TEST(RealWorldCorpus, AKillOnAServerTemplateServerIsInjectedAndHealed) {
+  ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
+  ASSERT_EQ(std::system("ip link set lo up"), 0);
+  TempDir dir;
+  LbchaosProcess lbchaos(
+      {"run", (kCorpus / "docker_compose_template" / "kill-app2.toml").string(), "--json",
+       (dir / "journal.json").string()},
+      dir.path());
+  EXPECT_EQ(lbchaos.exit_code(120s), 0) << lbchaos.output();
+  const auto journal = read_file(dir / "journal.json");
+  EXPECT_THAT(journal, HasSubstr("app/app2"));
+  EXPECT_TRUE(std::regex_search(journal, std::regex(R"("healed_at_s":\s*[0-9])"))) << journal;
+  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 5s));
 }
 
 }  // namespace
