@@ -50,6 +50,22 @@ struct Word {
   std::string value;  // without quotes and escapes
 };
 
+// The character a backslash escape at line[i] stands for, as haproxy reads it (\r, \n, \t,
+// \xHH, else the next character); `i` is left on the escape's last character.
+char escaped(std::string_view line, std::size_t& i) {
+  const char next = line[++i];
+  if (next == 'r') return '\r';
+  if (next == 'n') return '\n';
+  if (next == 't') return '\t';
+  if (next == 'x' && i + 2 < line.size() && std::isxdigit(static_cast<unsigned char>(line[i + 1])) &&
+      std::isxdigit(static_cast<unsigned char>(line[i + 2]))) {
+    const char value = static_cast<char>(std::stoi(std::string(line.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+    return value;
+  }
+  return next;
+}
+
 std::vector<Word> split_words(std::string_view line) {
   std::vector<Word> words;
   std::size_t i = 0;
@@ -65,7 +81,7 @@ std::vector<Word> split_words(std::string_view line) {
         if (c == quote) {
           quote = 0;
         } else if (c == '\\' && quote == '"' && i + 1 < line.size()) {
-          word.value += line[++i];
+          word.value += escaped(line, i);
         } else {
           word.value += c;
         }
@@ -74,7 +90,7 @@ std::vector<Word> split_words(std::string_view line) {
       } else if (c == '"' || c == '\'') {
         quote = c;
       } else if (c == '\\' && i + 1 < line.size()) {
-        word.value += line[++i];
+        word.value += escaped(line, i);
       } else {
         word.value += c;
       }
@@ -651,20 +667,6 @@ struct CheckState {
   }
 };
 
-// haproxy's escapes in tcp-check strings ("PING\r\n").
-std::string unescape_check_string(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\' || i + 1 >= text.size()) {
-      out += text[i];
-      continue;
-    }
-    const char c = text[++i];
-    out += c == 'r' ? '\r' : c == 'n' ? '\n' : c == 't' ? '\t' : c;
-  }
-  return out;
-}
-
 std::string hex_decode(std::string_view hex) {
   std::string out;
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
@@ -786,8 +788,7 @@ void apply_check_line(const ParsedLine& line, CheckState& state, const std::stri
     own_rules(state, line);
     const bool binary = line.word(1) == "send-binary";
     const auto data = std::string(line.word(2));
-    state.pending_send = state.pending_send.value_or("") +
-                         (binary ? hex_decode(data) : unescape_check_string(data));
+    state.pending_send = state.pending_send.value_or("") + (binary ? hex_decode(data) : data);
     return;
   }
   if (keyword == "tcp-check" && line.word(1) == "expect") {
@@ -807,7 +808,7 @@ void apply_check_line(const ParsedLine& line, CheckState& state, const std::stri
     const auto matcher = line.word(i);
     const auto pattern = std::string(line.word(i + 1));
     std::optional<std::string> answer;
-    if (matcher == "string") answer = unescape_check_string(pattern);
+    if (matcher == "string") answer = pattern;
     else if (matcher == "binary") answer = hex_decode(pattern);
     else if (matcher == "rstring") answer = regex_literal(pattern);
     else if (matcher == "rbinary") {
@@ -1434,7 +1435,15 @@ RewrittenConfig rewrite_user_config(const UserConfig& config, const InstanceEndp
       continue;
     }
     if (line.header) {
-      out.add(std::string(line.text), line.number);
+      if (has_binds(line.section) && line.words.size() >= 3 && line.word(2) != "from") {
+        // `listen NAME ADDRESS`: haproxy 2.6 refuses the form (its message says so); the copy
+        // still names no address off loopback.
+        out.add(commented(line, "was"), line.number);
+        out.add(apply_edits(line.text, {{line.words[2].begin, line.words[2].end, "127.0.0.1:1"}}),
+                line.number);
+      } else {
+        out.add(std::string(line.text), line.number);
+      }
       const auto indent = body_indent(lines, i);
       if (is_proxy(line.section)) {
         out.add(fmt::format("{}log global  # lbchaos: logs go to the harness", indent), 0);
