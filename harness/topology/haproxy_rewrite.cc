@@ -758,7 +758,8 @@ void apply_check_line(const ParsedLine& line, CheckState& state, const std::stri
         ++i;
       }
     }
-    if (state.expects.described_at.empty() || state.expects.kind == "http") {
+    if (!state.expects.http_status && !state.expects.http_body &&
+        !state.expects.needs_description) {
       state.expects.described_at = where;
     }
     if (line.word(i) == "!") return;  // a negation: the default answer does not contain it
@@ -793,8 +794,8 @@ void apply_check_line(const ParsedLine& line, CheckState& state, const std::stri
   }
   if (keyword == "tcp-check" && line.word(1) == "expect") {
     own_rules(state, line);
-    if (state.expects.described_at.empty() || state.expects.kind == "tcp") {
-      state.expects.described_at = where;
+    if (state.expects.tcp_script.empty() && !state.expects.needs_description) {
+      state.expects.described_at = where;  // the first expectation says the most
     }
     std::size_t i = 2;
     while (i < line.words.size() &&
