@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libssl-dev
   curl python3 socat
+  redis-server
   prometheus prometheus-alertmanager
 )
 # The benchmark compares against these; they are small and from the same archive.

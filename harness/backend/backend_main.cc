@@ -10,10 +10,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "harness/backend/control_server.h"
 #include "harness/backend/http_server.h"
 #include "harness/backend/service_model.h"
+#include "harness/backend/tcp_persona_server.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/common/loopback.h"
@@ -113,7 +115,14 @@ int run_backend(const BackendOptions& options) {
     ShutdownModelOnExit shutdown_model{model};
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options.listen.host),
                                            options.listen.port);
-    HttpServer http(io, endpoint, model, options.name, options.health_path);
+    std::optional<HttpServer> http;
+    std::optional<TcpPersonaServer> persona;
+    if (options.protocol == "http") {
+      http.emplace(io, endpoint, model, options.name, options.health_path);
+      http->set_health_answer(static_cast<unsigned>(options.health_status), options.health_body);
+    } else {
+      persona.emplace(io, endpoint, model, options.name, options.protocol, options.tcp_script);
+    }
     ControlServer control(io, options.control, state, model);
     asio::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
@@ -121,10 +130,13 @@ int run_backend(const BackendOptions& options) {
       spdlog::info("backend {}: signal {}, stopping", options.name, signal_number);
       io.stop();
     });
-    http.start();
+    if (http) http->start();
+    if (persona) persona->start();
     control.start();
-    spdlog::info("backend {}: listening on {}:{}, control {}", options.name,
-                 options.listen.host, http.local_endpoint().port(), options.control.string());
+    spdlog::info("backend {}: {} on {}:{}, control {}", options.name, options.protocol,
+                 options.listen.host,
+                 http ? http->local_endpoint().port() : persona->local_endpoint().port(),
+                 options.control.string());
     io.run();
   } catch (const EnvironmentError& e) {
     spdlog::error("{}", e.what());

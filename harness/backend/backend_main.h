@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "harness/backend/behaviour.h"
 
@@ -35,6 +37,12 @@ struct BackendOptions {
   OverloadBehaviour overload = OverloadBehaviour::kQueue;
   std::string health_path = std::string(kDefaultHealthPath);
   std::optional<std::uint64_t> seed;  // default: seed_from_name(name)
+  // What the health path answers while healthy (health checks that expect more than 200 "ok").
+  int health_status = 200;
+  std::string health_body = "ok\n";
+  // "http", or a TCP persona (backend/tcp_persona_server.h) with its tcp-check script.
+  std::string protocol = "http";
+  std::vector<std::pair<std::string, std::string>> tcp_script;
 };
 
 // Runs until SIGTERM or SIGINT (then exit code 0, control socket file removed). Returns

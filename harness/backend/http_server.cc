@@ -165,6 +165,11 @@ HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& listen, Servic
   }
 }
 
+void HttpServer::set_health_answer(unsigned status, std::string body) {
+  health_ok_status_ = status;
+  health_ok_body_ = std::move(body);
+}
+
 void HttpServer::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
 
 tcp::endpoint HttpServer::local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -214,7 +219,9 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     std::string_view body = body_;
     if (request.health()) {
       status = model_.health_status();
-      body = status == kStatusOk ? std::string_view("ok\n") : std::string_view("unhealthy\n");
+      body = status == kStatusOk ? std::string_view(health_ok_body_)
+                                 : std::string_view("unhealthy\n");
+      if (status == kStatusOk) status = health_ok_status_;
     } else if (const auto now = model_.try_serve_now()) {
       status = *now;  // answered without waiting: the backend cannot have started hanging
     } else {

@@ -40,6 +40,10 @@ class HttpServer {
   // outlive this object while running.
   void start();
 
+  // What the health path answers while healthy (default 200 "ok"): the status and body the
+  // user config's health checks expect (`http-check expect status 204`, `string pong`).
+  void set_health_answer(unsigned status, std::string body);
+
   [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
 
  private:
@@ -67,6 +71,8 @@ class HttpServer {
   std::string name_;
   std::string health_path_;
   std::string body_;  // "<name>\n"
+  unsigned health_ok_status_ = 200;
+  std::string health_ok_body_ = "ok\n";
   std::vector<CachedResponse> responses_;
 };
 

@@ -1,4 +1,7 @@
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "harness/backend/backend_main.h"
 #include "harness/cli/commands.h"
@@ -41,7 +44,19 @@ struct BackendArgs {
   std::string overload = "queue";
   std::string health_path = std::string(backend::kDefaultHealthPath);
   std::uint64_t seed = 0;
+  int health_status = 200;
+  std::string health_body = "ok\n";
+  std::string protocol = "http";
+  std::vector<std::string> tcp_replies;  // "<hex sent>:<hex answered>"
 };
+
+std::string hex_decode(std::string_view hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -74,6 +89,18 @@ void add_backend_command(CLI::App& app, int& exit_code) {
       ->type_name("PATH")
       ->check(CLI::Validator(check_path, ""))
       ->capture_default_str();
+  cmd->add_option("--health-status", args->health_status,
+                  "Status the health endpoint answers while healthy")
+      ->check(CLI::Range(100, 599))
+      ->capture_default_str();
+  cmd->add_option("--health-body", args->health_body, "Body the health endpoint answers");
+  cmd->add_option("--protocol", args->protocol,
+                  "http, or a TCP persona: tcp (echo), redis, mysql, pgsql, smtp, ldap")
+      ->check(CLI::IsMember({"http", "tcp", "redis", "mysql", "pgsql", "smtp", "ldap"}))
+      ->capture_default_str();
+  cmd->add_option("--tcp-reply", args->tcp_replies,
+                  "tcp persona: answer HEX2 on receiving HEX1 (HEX1:HEX2, in order; empty HEX1 "
+                  "is a greeting)");
   auto* seed = cmd->add_option("--seed", args->seed,
                                "Seed of the error-ratio draws (default: derived from --name)");
 
@@ -87,6 +114,15 @@ void add_backend_command(CLI::App& app, int& exit_code) {
     options.overload = *topology::parse_overload(args->overload);
     options.health_path = args->health_path;
     if (seed->count() > 0) options.seed = args->seed;
+    options.health_status = args->health_status;
+    options.health_body = args->health_body;
+    options.protocol = args->protocol;
+    for (const auto& reply : args->tcp_replies) {
+      const auto colon = reply.find(':');
+      options.tcp_script.emplace_back(hex_decode(reply.substr(0, colon)),
+                                      colon == std::string::npos ? std::string()
+                                                                 : hex_decode(reply.substr(colon + 1)));
+    }
     setup_logging(false);
     exit_code = backend::run_backend(options);
   });

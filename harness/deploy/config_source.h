@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,13 @@ class ConfigSource {
   // haproxy runs here (relative paths in a user's config resolve as they would for them).
   [[nodiscard]] virtual std::filesystem::path working_dir() const = 0;
   [[nodiscard]] virtual std::vector<std::string> warnings() const { return {}; }
+  // Servers ("backend/server") stayed DOWN at start-up: what their health checks expect and
+  // what the topology could say to answer them ("" when there is nothing to add).
+  // Servers ("backend/server") the config starts in maintenance (`disabled`): not waited for.
+  [[nodiscard]] virtual std::set<std::string> disabled_servers() const { return {}; }
+  [[nodiscard]] virtual std::string readiness_hint(const std::set<std::string>& /*down*/) const {
+    return {};
+  }
 
   // Reads (and for a user config, scans) what the topology points at. Throws InputError.
   static std::unique_ptr<ConfigSource> for_topology(const topology::Topology& topology);

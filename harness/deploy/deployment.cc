@@ -49,10 +49,12 @@ boost::asio::awaitable<void> Deployment::prepare() {
     server_keys_.insert(node->key());
     nodes_.push_back(std::move(node));
   }
+  auto haproxy_environment = layout.environment();
+  for (const auto& [name, value] : topology_.haproxy.env) haproxy_environment[name] = value;
   for (int i = 0; i < topology_.haproxy.instances; ++i) {
     instances_.push_back(std::make_unique<HaproxyInstance>(
         io_, i, run_dir_.subdir(fmt::format("lb{}", i)), config_source_->binds(i),
-        layout.environment()));
+        haproxy_environment));
   }
   for (auto& instance : instances_) {
     instance->write_config(
@@ -78,6 +80,9 @@ boost::asio::awaitable<void> Deployment::launch() {
   }
   co_await wait_frontends_listening(deadline);
   timings_.frontends_listening = mono_now() - started;
+  if (!topology_.haproxy.ready_timeout_reason.empty()) {
+    spdlog::info("{}: {}", topology_.name, topology_.haproxy.ready_timeout_reason);
+  }
   co_await wait_servers_up(deadline);
   timings_.all_servers_up = mono_now() - started;
   spdlog::info("{}: {} server(s) listening after {}, all UP in haproxy after {}", topology_.name,
@@ -115,8 +120,10 @@ boost::asio::awaitable<void> Deployment::wait_frontends_listening(MonoTime deadl
 }
 
 boost::asio::awaitable<void> Deployment::wait_servers_up(MonoTime deadline) {
+  std::set<std::string> expected = server_keys_;
+  for (const auto& key : config_source_->disabled_servers()) expected.erase(key);
   for (auto& instance : instances_) {
-    const auto report = co_await instance->wait_ready(server_keys_, deadline,
+    const auto report = co_await instance->wait_ready(expected, deadline,
                                                       [this] { return stop_requested_; });
     if (report.ready) continue;
     if (const auto status = instance->process()->exit_status()) {
@@ -124,10 +131,14 @@ boost::asio::awaitable<void> Deployment::wait_servers_up(MonoTime deadline) {
                                        instance->name(), status->to_string(),
                                        instance->log_tail()));
     }
+    std::set<std::string> down = expected;
+    for (const auto& row : report.servers) {
+      if (row.up_and_checked()) down.erase(row.key());
+    }
     throw_if_stopping_or(fmt::format(
-        "haproxy {}: not every server was UP within {} (ready_timeout):{}", instance->name(),
+        "haproxy {}: not every server was UP within {} (ready_timeout):{}{}", instance->name(),
         human_duration(topology_.haproxy.ready_timeout),
-        report.describe_not_ready(server_keys_)));
+        report.describe_not_ready(expected), config_source_->readiness_hint(down)));
   }
 }
 

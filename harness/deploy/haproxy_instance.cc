@@ -61,7 +61,7 @@ boost::asio::awaitable<process::CommandResult> HaproxyInstance::check_config(
     const std::filesystem::path& haproxy, const std::filesystem::path& working_dir) const {
   std::vector<std::string> args{"-c", "-f", config_path_.string()};
   co_return co_await process::run_to_completion(haproxy, std::move(args), working_dir,
-                                                dir_ / "check.log", 30s);
+                                                dir_ / "check.log", 30s, environment_);
 }
 
 void HaproxyInstance::start(boost::asio::io_context& io, const std::filesystem::path& haproxy,

@@ -10,8 +10,13 @@ std::vector<ServerNodeSpec> RenderedConfigSource::server_nodes() const {
   std::vector<ServerNodeSpec> nodes;
   for (const auto& backend : topology_.backends) {
     for (const auto& server : backend.servers) {
-      nodes.push_back(ServerNodeSpec{backend.name, server.name, server, backend.check.path,
-                                     working_dir()});
+      ServerNodeSpec spec;
+      spec.backend = backend.name;
+      spec.server = server.name;
+      spec.settings = server;
+      spec.health_path = backend.check.path;
+      spec.working_dir = working_dir();
+      nodes.push_back(std::move(spec));
     }
   }
   return nodes;

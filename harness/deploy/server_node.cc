@@ -18,6 +18,12 @@ std::string substitute(std::string text, const std::string& name, const std::str
   return text;
 }
 
+std::string hex(const std::string& bytes) {
+  std::string out;
+  for (const char c : bytes) out += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  return out;
+}
+
 std::string file_safe(const std::string& key) {
   std::string out = key;
   for (char& c : out) {
@@ -52,6 +58,17 @@ process::SpawnSpec ServerNode::spawn_spec() const {
                   "--max-inflight", std::to_string(s.max_inflight),
                   "--overload", std::string(topology::to_string(s.overload)),
                   "--health-path", spec_.health_path};
+    if (spec_.health_status != 200 || spec_.health_body != "ok\n") {
+      spawn.args.insert(spawn.args.end(), {"--health-status", std::to_string(spec_.health_status),
+                                           "--health-body", spec_.health_body});
+    }
+    if (spec_.protocol != "http") {
+      spawn.args.insert(spawn.args.end(), {"--protocol", spec_.protocol});
+      for (const auto& [sent, answered] : spec_.tcp_script) {
+        spawn.args.push_back("--tcp-reply");
+        spawn.args.push_back(hex(sent) + ":" + hex(answered));
+      }
+    }
     return spawn;
   }
   std::vector<std::string> argv;

@@ -39,6 +39,12 @@ struct ServerNodeSpec {
   topology::Server settings;
   std::string health_path = "/health";
   std::filesystem::path working_dir;  // command backends run here (the topology's folder)
+  // Built-in backend: what its health endpoint answers while healthy, and its persona
+  // ("http", or a TCP persona with the config's tcp-check script).
+  int health_status = 200;
+  std::string health_body = "ok\n";
+  std::string protocol = "http";
+  std::vector<std::pair<std::string, std::string>> tcp_script;
 };
 
 // A backend server process the harness owns: the built-in backend (`lbchaos backend`) or the

@@ -7,9 +7,23 @@
 #include "harness/common/errors.h"
 
 namespace lbchaos::deploy {
+namespace {
+
+topology::ScanSettings scan_settings(const topology::Topology& topology) {
+  return {topology.haproxy.binary, topology.haproxy.env, topology.haproxy.files};
+}
+
+// Personas that answer a protocol check by themselves.
+bool is_protocol_persona(const std::string& kind) {
+  return kind == "redis" || kind == "mysql" || kind == "pgsql" || kind == "smtp" ||
+         kind == "ldap";
+}
+
+}  // namespace
 
 UserConfigSource::UserConfigSource(const topology::Topology& topology)
-    : topology_(topology), config_(topology::scan_user_config(*topology.haproxy.config)) {
+    : topology_(topology),
+      config_(topology::scan_user_config(*topology.haproxy.config, scan_settings(topology))) {
   for (const auto& backend : topology_.backends) {
     for (const auto& server : backend.servers) {
       const bool present = std::any_of(config_.servers.begin(), config_.servers.end(),
@@ -28,15 +42,40 @@ UserConfigSource::UserConfigSource(const topology::Topology& topology)
 std::vector<ServerNodeSpec> UserConfigSource::server_nodes() const {
   std::vector<ServerNodeSpec> nodes;
   for (const auto& server : config_.servers) {
-    ServerNodeSpec spec{server.backend, server.name, {}, "/health", topology_.file.parent_path()};
+    ServerNodeSpec spec;
+    spec.backend = server.backend;
+    spec.server = server.name;
+    spec.working_dir = topology_.file.parent_path();
     if (const auto* described = topology_.find_server(server.backend, server.name)) {
       spec.settings = *described;
     } else {
       spec.settings.name = server.name;  // a default built-in backend
     }
-    if (const auto* backend = config_.find_backend(server.backend);
-        backend != nullptr && backend->check_path) {
-      spec.health_path = *backend->check_path;
+    const auto* topology_backend = topology_.find_backend(server.backend);
+    const auto* backend = config_.find_backend(server.backend);
+    if (backend != nullptr && backend->check_path) spec.health_path = *backend->check_path;
+
+    // What the health checks expect: the topology's description, else what the config says.
+    std::optional<topology::HealthAnswer> health = spec.settings.health;
+    if (!health && topology_backend != nullptr) health = topology_backend->health;
+    if (health) {
+      if (health->path) spec.health_path = *health->path;
+      spec.health_status = health->status;
+      if (health->body) spec.health_body = *health->body;
+    } else if (backend != nullptr && backend->expects.kind == "http") {
+      if (backend->expects.http_status) spec.health_status = *backend->expects.http_status;
+      if (backend->expects.http_body) spec.health_body = *backend->expects.http_body;
+    }
+    std::string protocol = spec.settings.protocol;
+    if (protocol.empty() && topology_backend != nullptr) protocol = topology_backend->protocol;
+    if (protocol.empty() && backend != nullptr) {
+      const auto& kind = backend->expects.kind;
+      if (is_protocol_persona(kind)) protocol = kind;
+      else if (kind == "tcp" && !backend->expects.tcp_script.empty()) protocol = "tcp";
+    }
+    spec.protocol = protocol.empty() ? "http" : protocol;
+    if (spec.protocol == "tcp" && backend != nullptr) {
+      spec.tcp_script = backend->expects.tcp_script;
     }
     nodes.push_back(std::move(spec));
   }
@@ -64,8 +103,36 @@ std::string UserConfigSource::explain_rejection(const std::string& haproxy_outpu
       it == line_maps_.end()
           ? haproxy_output
           : topology::translate_haproxy_message(haproxy_output, written, config_.file, it->second);
-  return fmt::format("{}: haproxy rejected this configuration:\n{}", config_.file.string(),
-                     translated);
+  std::string hint;
+  for (const std::string_view missing : {"No such file", "error opening", "unable to load",
+                                         "failed to open", "Can't open", "cannot open"}) {
+    if (translated.find(missing) != std::string::npos) {
+      hint = "\nA file your config names is not on this machine: map its production folder to a "
+             "local one in the topology, e.g. [haproxy] files = { "
+             "\"/usr/local/etc/haproxy/errors\" = \"errors\" }";
+      break;
+    }
+  }
+  return fmt::format("{}: haproxy rejected this configuration:\n{}{}", config_.file.string(),
+                     translated, hint);
+}
+
+std::string UserConfigSource::readiness_hint(const std::set<std::string>& down) const {
+  std::set<std::string> backends;
+  for (const auto& key : down) backends.insert(key.substr(0, key.find('/')));
+  std::string text;
+  for (const auto& name : backends) {
+    const auto* backend = config_.find_backend(name);
+    if (backend == nullptr || backend->expects.described_at.empty()) continue;
+    text += fmt::format(
+        "\n  backend {} is checked by {}: describe what its servers answer in the topology, "
+        "under [[backend]] name = \"{}\": health = {{ path = \"/ping\", status = 200, body = "
+        "\"pong\" }} for an HTTP check, protocol = \"tcp\" | \"redis\" | \"mysql\" | \"pgsql\" "
+        "| \"smtp\" | \"ldap\" for a TCP check, or run the real server with a "
+        "[[backend.server]] command",
+        name, backend->expects.described_at, name);
+  }
+  return text;
 }
 
 std::filesystem::path UserConfigSource::working_dir() const {

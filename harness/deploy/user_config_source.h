@@ -25,6 +25,14 @@ class UserConfigSource : public ConfigSource {
                                               const std::filesystem::path& written) const override;
   [[nodiscard]] std::filesystem::path working_dir() const override;
   [[nodiscard]] std::vector<std::string> warnings() const override { return config_.warnings; }
+  [[nodiscard]] std::string readiness_hint(const std::set<std::string>& down) const override;
+  [[nodiscard]] std::set<std::string> disabled_servers() const override {
+    std::set<std::string> keys;
+    for (const auto& server : config_.servers) {
+      if (server.disabled) keys.insert(server.key());
+    }
+    return keys;
+  }
 
  private:
   const topology::Topology& topology_;

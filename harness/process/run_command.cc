@@ -16,11 +16,13 @@ boost::asio::awaitable<CommandResult> run_to_completion(const std::filesystem::p
                                                         std::vector<std::string> args,
                                                         const std::filesystem::path& working_dir,
                                                         const std::filesystem::path& output_file,
-                                                        std::chrono::nanoseconds timeout) {
+                                                        std::chrono::nanoseconds timeout,
+                                                        std::map<std::string, std::string> extra_env) {
   auto executor = co_await boost::asio::this_coro::executor;
   auto& io = static_cast<boost::asio::io_context&>(executor.context());
   std::filesystem::remove(output_file);
-  ChildProcess child(io, SpawnSpec{executable, std::move(args), working_dir, output_file, {}});
+  ChildProcess child(io, SpawnSpec{executable, std::move(args), working_dir, output_file,
+                                   std::move(extra_env)});
   auto status = co_await child.wait_exit(timeout);
   if (!status) {
     co_await child.stop(std::chrono::milliseconds(200));

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ boost::asio::awaitable<CommandResult> run_to_completion(const std::filesystem::p
                                                         std::vector<std::string> args,
                                                         const std::filesystem::path& working_dir,
                                                         const std::filesystem::path& output_file,
-                                                        std::chrono::nanoseconds timeout);
+                                                        std::chrono::nanoseconds timeout,
+                                                        std::map<std::string, std::string> extra_env = {});
 
 }  // namespace lbchaos::process

@@ -1,12 +1,15 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/topology/endpoints.h"
+#include "harness/topology/haproxy_conditions.h"
 #include "harness/topology/model.h"
 
 // The user's own haproxy.cfg (`[haproxy] config = ...`), run by the harness. The file on disk is
@@ -45,9 +48,27 @@ struct UserServer {
   std::string name;
   int line = 0;
   std::string address;  // as written: "127.0.1.11:8080", "web1.internal:80"
+  bool from_template = false;  // one of the servers a `server-template` line expands to
+  bool disabled = false;       // `disabled` on its line: haproxy starts it in maintenance
 
   // "backend/server", the key of ServerTargets.
   [[nodiscard]] std::string key() const { return server_key(backend, name); }
+};
+
+// What a backend's health checks send and expect, read from its (possibly inherited) check
+// lines, so that the harness's nodes can answer them.
+struct HealthExpectation {
+  // "http", "tcp" (connect, or a tcp-check script), "redis", "mysql", "pgsql", "smtp", "ldap",
+  // or what the harness cannot answer: "spop", "external", "ssl-hello"...
+  std::string kind = "tcp";
+  std::optional<int> http_status;        // http-check expect status N
+  std::optional<std::string> http_body;  // http-check expect string X (or a literal rstring)
+  // tcp-check send / expect pairs: the node answers `expect` when it receives `send`.
+  std::vector<std::pair<std::string, std::string>> tcp_script;
+  // The first line that says what the check expects, "file:line: text", for messages.
+  std::string described_at;
+  // An expectation the harness cannot derive an answer for (an rstring regex...).
+  bool needs_description = false;
 };
 
 // A backend or listen section.
@@ -59,6 +80,8 @@ struct UserBackend {
   // the URI they request, "/" unless `option httpchk [<method>] <uri>` or
   // `http-check send ... uri <uri>` says otherwise.
   std::optional<std::string> check_path;
+  // What its health checks expect, to answer them (see HealthExpectation).
+  HealthExpectation expects;
 };
 
 // A frontend or listen section.
@@ -79,6 +102,17 @@ struct UserConfig {
   std::vector<UserFrontend> frontends;
   // What the rewrite will change in behaviour, "file:line: message" (dropped TLS options...).
   std::vector<std::string> warnings;
+  ConditionalLines conditions;  // .if blocks as the haproxy that runs the config evaluates them
+  // The environment haproxy will expand `${VAR}` from (after the config's own setenv lines).
+  std::map<std::string, std::string> environment;
+  int peers_sections = 0;
+  bool has_default_resolvers = false;  // a `resolvers default` section of its own
+  bool loads_lua = false;
+  // Production path prefix -> local folder, from the topology's [haproxy] files.
+  std::map<std::string, std::filesystem::path> files;
+  // The slowest health check: the longest interval a server waits between checks (inter,
+  // with its line) and the check timeout; readiness waits for the first completed check.
+  std::optional<std::pair<std::chrono::milliseconds, std::string>> slowest_check;
 
   [[nodiscard]] const UserBackend* find_backend(std::string_view name) const;
 };
@@ -90,13 +124,23 @@ struct RewrittenConfig {
   std::vector<int> line_map;
 };
 
+// How the config will be run: which haproxy evaluates its `.if` blocks, the environment it
+// gets (`[haproxy] env`) and where production paths live on this machine (`[haproxy] files`).
+struct ScanSettings {
+  std::string haproxy_binary = "haproxy";
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::filesystem::path> files;
+};
+
 // Reads and scans the user's config. Throws InputError "cannot read haproxy config X: reason"
 // when unreadable, and InputError at the offending line for what the harness cannot run:
-// `server-template`, a file whose last line has no newline (haproxy rejects it as truncated).
-[[nodiscard]] UserConfig scan_user_config(const std::filesystem::path& file);
+// a file whose last line has no newline (haproxy rejects it as truncated).
+[[nodiscard]] UserConfig scan_user_config(const std::filesystem::path& file,
+                                          const ScanSettings& settings = {});
 
 // Same, from text already in memory; `file` only names it in messages.
-[[nodiscard]] UserConfig scan_user_config_text(std::string text, const std::filesystem::path& file);
+[[nodiscard]] UserConfig scan_user_config_text(std::string text, const std::filesystem::path& file,
+                                               const ScanSettings& settings = {});
 
 // The text to run for one haproxy instance. Throws std::logic_error when `endpoints` lacks a
 // bind key or `targets` a server of the config: the caller creates one for each.

@@ -11,6 +11,7 @@
 
 #include "harness/common/loopback.h"
 #include "harness/common/toml_reader.h"
+#include "harness/topology/haproxy_rewrite.h"
 
 namespace lbchaos::topology {
 namespace {
@@ -24,21 +25,26 @@ constexpr std::array<std::string_view, 7> kAlertingKeys{
     "engine", "rules", "scrape_interval", "alertmanager", "prometheus", "promtool", "alertmanager_binary"};
 constexpr std::array<std::string_view, 2> kAlertEngines{"embedded", "prometheus"};
 constexpr auto kMinScrapeInterval = std::chrono::milliseconds(250);
-constexpr std::array<std::string_view, 5> kHaproxyKeys{"instances", "config", "binary",
-                                                       "ready_timeout", "maxconn"};
-constexpr std::array<std::string_view, 10> kBackendKeys{
+constexpr std::array<std::string_view, 7> kHaproxyKeys{
+    "instances", "config", "binary", "ready_timeout", "maxconn", "env", "files"};
+constexpr std::array<std::string_view, 12> kBackendKeys{
     "name",     "balance",         "check",          "redispatch",    "retries",
-    "retry_on", "timeout_connect", "timeout_server", "timeout_queue", "server"};
+    "retry_on", "timeout_connect", "timeout_server", "timeout_queue", "server",
+    "health",   "protocol"};
 // With the user's own haproxy.cfg, a [[backend]] only lists the nodes behind its servers.
-constexpr std::array<std::string_view, 2> kUserConfigBackendKeys{"name", "server"};
+constexpr std::array<std::string_view, 4> kUserConfigBackendKeys{"name", "server", "health",
+                                                                 "protocol"};
+constexpr std::array<std::string_view, 3> kHealthKeys{"path", "status", "body"};
+constexpr std::array<std::string_view, 7> kProtocols{"http",  "tcp",  "redis", "mysql",
+                                                     "pgsql", "smtp", "ldap"};
 constexpr std::array<std::string_view, 9> kCheckKeys{
     "enabled", "type", "inter", "fastinter", "downinter", "timeout", "fall", "rise", "path"};
-constexpr std::array<std::string_view, 10> kServerKeys{
-    "name",         "address",  "capacity", "weight", "latency",
-    "max_inflight", "overload", "maxconn",  "backup", "command"};
+constexpr std::array<std::string_view, 12> kServerKeys{
+    "name",         "address",  "capacity", "weight", "latency", "max_inflight",
+    "overload",     "maxconn",  "backup",   "command", "health", "protocol"};
 // Behaviour of the built-in backend; meaningless for a command server.
-constexpr std::array<std::string_view, 3> kBuiltinOnlyServerKeys{"latency", "max_inflight",
-                                                                 "overload"};
+constexpr std::array<std::string_view, 5> kBuiltinOnlyServerKeys{"latency", "max_inflight",
+                                                                 "overload", "health", "protocol"};
 // haproxy `server` line settings: the user's config owns them in user-config mode.
 constexpr std::array<std::string_view, 3> kHaproxyServerKeys{"weight", "maxconn", "backup"};
 constexpr std::array<std::string_view, 5> kFrontendKeys{"name", "backend", "address", "port",
@@ -94,6 +100,7 @@ class TopologyLoader {
     }
     read_frontends();
     read_alerting();
+    if (user_config()) add_user_config_servers();
     if (!user_config()) check_rendered_topology();
     return std::move(topology_);
   }
@@ -178,6 +185,104 @@ class TopologyLoader {
       settings.ready_timeout = *timeout;
     }
     if (const auto maxconn = table->integer_in("maxconn", 1)) settings.maxconn = *maxconn;
+    ready_timeout_set_ = table->has("ready_timeout");
+    settings.env = read_string_map(*table, "env", "{ NAME = \"value\" }");
+    for (auto& [prefix, folder] :
+         read_string_map(*table, "files", "{ \"/usr/local/etc/haproxy/errors\" = \"errors\" }")) {
+      if (prefix.empty() || prefix.front() != '/') {
+        table->fail("files", fmt::format("files: \"{}\" must be an absolute path of your "
+                                         "production machine",
+                                         prefix));
+      }
+      const fs::path local = (directory_ / folder).lexically_normal();
+      std::error_code error;
+      if (!fs::exists(local, error)) {
+        table->fail("files", fmt::format("files: {} (for {}) does not exist", local.string(),
+                                         prefix));
+      }
+      settings.files[prefix] = local;
+    }
+  }
+
+  static std::map<std::string, std::string> read_string_map(const TableReader& table,
+                                                            std::string_view key,
+                                                            std::string_view example) {
+    std::map<std::string, std::string> out;
+    const toml::node* node = table.find(key);
+    if (node == nullptr) return out;
+    const auto* entries = node->as_table();
+    if (entries == nullptr) table.fail_type(key, fmt::format("a table like {}", example));
+    for (const auto& [name, value] : *entries) {
+      const auto* text = value.as_string();
+      if (text == nullptr) {
+        throw InputError(source_position(table.file(), value.source()),
+                         fmt::format("{}.{} must be a string, found {}", key, name.str(),
+                                     describe_node(value)));
+      }
+      out[std::string(name.str())] = text->get();
+    }
+    return out;
+  }
+
+  static std::optional<HealthAnswer> read_health(const TableReader& table) {
+    if (!table.has("health")) return std::nullopt;
+    if (table.find("health")->as_table() == nullptr) {
+      table.fail_type("health", "a table like { path = \"/ping\", status = 200, body = \"pong\" }");
+    }
+    const auto health = table.table("health", "health");
+    health->allow_only(kHealthKeys);
+    HealthAnswer answer;
+    if (auto path = health->string("path")) {
+      if (path->empty() || path->front() != '/') {
+        health->fail("path", fmt::format("health path must start with '/', found \"{}\"", *path));
+      }
+      answer.path = std::move(*path);
+    }
+    if (const auto status = health->integer_in("status", 100, 599)) answer.status = *status;
+    if (auto body = health->string("body")) answer.body = std::move(*body);
+    return answer;
+  }
+
+  static std::string read_protocol(const TableReader& table) {
+    return table.one_of("protocol", kProtocols).value_or("");
+  }
+
+  // Every server of the user's config is a node and a fault target, described or not.
+  void add_user_config_servers() {
+    ScanSettings settings{topology_.haproxy.binary, topology_.haproxy.env,
+                          topology_.haproxy.files};
+    const UserConfig config = scan_user_config(*topology_.haproxy.config, settings);
+    for (const UserServer& user_server : config.servers) {
+      if (topology_.find_server(user_server.backend, user_server.name) != nullptr) continue;
+      auto backend = std::find_if(topology_.backends.begin(), topology_.backends.end(),
+                                  [&](const Backend& b) { return b.name == user_server.backend; });
+      if (backend == topology_.backends.end()) {
+        Backend added;
+        added.name = user_server.backend;
+        added.where = topology_.haproxy.config_where;
+        topology_.backends.push_back(std::move(added));
+        backend = std::prev(topology_.backends.end());
+      }
+      Server server;
+      server.name = user_server.name;
+      server.where = SourcePosition{config.file.string(), user_server.line, 0};
+      backend->servers.push_back(std::move(server));
+    }
+    derive_ready_timeout(config);
+  }
+
+  // Readiness waits for every server's first completed check: a config that checks every 20s
+  // needs longer than the default.
+  void derive_ready_timeout(const UserConfig& config) {
+    if (ready_timeout_set_ || !config.slowest_check) return;
+    const auto& [inter, where] = *config.slowest_check;
+    const Duration needed = 2 * Duration(inter) + Duration(5s);
+    if (needed <= topology_.haproxy.ready_timeout) return;
+    topology_.haproxy.ready_timeout = needed;
+    topology_.haproxy.ready_timeout_reason = fmt::format(
+        "your config checks servers as slowly as {} and readiness waits for every server's first "
+        "check: waiting up to {} (set [haproxy] ready_timeout to change it)",
+        where, human_duration(needed));
   }
 
   void read_alerting() {
@@ -255,6 +360,8 @@ class TopologyLoader {
     if (const auto d = table.positive_duration("timeout_connect")) backend.timeout_connect = *d;
     if (const auto d = table.positive_duration("timeout_server")) backend.timeout_server = *d;
     if (const auto d = table.positive_duration("timeout_queue")) backend.timeout_queue = *d;
+    backend.health = read_health(table);
+    backend.protocol = read_protocol(table);
 
     std::map<std::string, int> server_lines;
     for (const TableReader& server : table.table_array("server", "[backend.server]")) {
@@ -335,6 +442,8 @@ class TopologyLoader {
     }
     if (const auto maxconn = table.integer_in("maxconn", 1)) server.maxconn = *maxconn;
     if (const auto backup = table.boolean("backup")) server.backup = *backup;
+    server.health = read_health(table);
+    server.protocol = read_protocol(table);
     server.command = read_command(table);
     if (!server.command.empty()) {
       for (const auto key : kBuiltinOnlyServerKeys) {
@@ -435,6 +544,7 @@ class TopologyLoader {
   fs::path directory_;
   Topology topology_;
   std::map<std::string, int> backend_lines_;
+  bool ready_timeout_set_ = false;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,14 @@ struct HealthCheck {
   SourcePosition where;
 };
 
+// What a server's health endpoint answers (`health = { path, status, body }`), for checks
+// the built-in backend's default answer (200 "ok") would not pass.
+struct HealthAnswer {
+  std::optional<std::string> path;
+  int status = 200;
+  std::optional<std::string> body;
+};
+
 // What a built-in backend does when more than max_inflight requests are in progress.
 enum class OverloadBehaviour { kQueue, kReject, kCrash };
 
@@ -44,6 +53,10 @@ struct Server {
   OverloadBehaviour overload = OverloadBehaviour::kQueue;
   std::optional<int> maxconn;         // haproxy per-server maxconn (queueing at the LB)
   bool backup = false;
+  std::optional<HealthAnswer> health;  // else the backend's, else derived from the config
+  // Built-in backend persona: "http" (default), "tcp" (echo), "redis", "mysql", "pgsql",
+  // "smtp", "ldap". Empty: the backend's, else derived from the config's health checks.
+  std::string protocol;
   // Empty: the built-in backend. Otherwise a command backend: argv with "{port}" (and
   // optionally "{address}") substituted, run in the topology file's directory.
   std::vector<std::string> command;
@@ -63,6 +76,8 @@ struct Backend {
   Duration timeout_server = 10s;
   Duration timeout_queue = 5s;
   std::vector<Server> servers;
+  std::optional<HealthAnswer> health;  // for every server of the backend (see Server)
+  std::string protocol;                // for every server of the backend (see Server)
   SourcePosition where;
 };
 
@@ -83,6 +98,12 @@ struct HaproxySettings {
   SourcePosition config_where;
   std::string binary = "haproxy";
   Duration ready_timeout = 15s;  // every server UP in haproxy's stats within this
+  // Set when ready_timeout was derived from the user config's slow health checks: why.
+  std::string ready_timeout_reason;
+  // Environment for haproxy (`${VAR}` in the user's config), from [haproxy] env.
+  std::map<std::string, std::string> env;
+  // Production path prefix -> local folder (absolute), from [haproxy] files.
+  std::map<std::string, std::filesystem::path> files;
   int maxconn = 4096;
   SourcePosition where;
 };

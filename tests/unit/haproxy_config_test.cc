@@ -531,17 +531,25 @@ TEST(HaproxyRewrite, BindKeysNumberEachSectionsBindLines) {
   EXPECT_EQ(config.binds[1].key, "a#2");
   EXPECT_EQ(config.binds[2].key, "a#3");
   EXPECT_EQ(config.binds[3].key, "b");
-  EXPECT_THAT(config.warnings, Contains(HasSubstr("peers section 'p' is run unchanged")));
+  EXPECT_THAT(config.warnings, Contains(HasSubstr("test.cfg:8: 'bind :10000' commented out")));
 }
 
-TEST(HaproxyRewrite, ServerTemplateIsRejectedAtItsLine) {
+TEST(HaproxyRewrite, ServerTemplateExpandsToItsServers) {
+  const auto config = scan_text("backend app\n    server-template web 3 10.0.0.1:80 check\n"
+                                "backend api\n    server-template srv 5-6 api.consul:80 check\n");
+  std::vector<std::string> keys;
+  for (const auto& server : config.servers) keys.push_back(server.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"app/web1", "app/web2", "app/web3", "api/srv5",
+                                            "api/srv6"}));
+}
+
+TEST(HaproxyRewrite, ServerTemplateWithABadCountIsRejectedAtItsLine) {
   try {
-    (void)scan_text("backend app\n    server-template web 3 10.0.0.1:80 check\n");
+    (void)scan_text("backend app\n    server-template web x 10.0.0.1:80 check\n");
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
     EXPECT_EQ(e.where().line, 2);
-    EXPECT_EQ(e.where().column, 5);
-    EXPECT_THAT(e.what(), HasSubstr("server-template is not supported yet: list the servers"));
+    EXPECT_THAT(e.what(), HasSubstr("'x' is not a number of servers"));
   }
 }
 
