@@ -99,8 +99,8 @@ void read_traffic_shape(const TableReader& table, TrafficSpec& traffic) {
   }
   const auto requests = table.table_array("request", "[traffic.request]");
   if (!requests.empty() && tcp) {
-    table.fail_at_key("request", "[[traffic.request]] describes HTTP requests; TCP traffic "
-                                 "sends `send` and reads up to `expect`");
+    table.fail_at_key("protocol", "[[traffic.request]] describes HTTP requests, but protocol = "
+                                  "\"tcp\" sends `send` and reads up to `expect`: remove one");
   }
   if (!requests.empty() && table.has("paths")) {
     table.fail_at_key("paths", "give paths in each [[traffic.request]] (path or paths), not "
