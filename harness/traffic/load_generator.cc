@@ -99,7 +99,11 @@ std::vector<tcp::endpoint> resolve(const std::vector<topology::Endpoint>& target
 RequestMix make_mix(const LoadOptions& options) {
   if (!options.requests.empty()) return RequestMix(options.requests, options.seed, true);
   std::vector<RequestTemplate> gets;
-  for (const auto& path : options.paths) gets.push_back(RequestTemplate{.path = path});
+  for (const auto& path : options.paths) {
+    RequestTemplate get;
+    get.path = path;
+    gets.push_back(std::move(get));
+  }
   return RequestMix(std::move(gets), options.seed, false);
 }
 

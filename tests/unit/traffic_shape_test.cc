@@ -29,9 +29,20 @@ const fs::path kData = LBCHAOS_TEST_DATA;
 std::vector<RequestTemplate> weighted(std::vector<double> weights) {
   std::vector<RequestTemplate> out;
   for (std::size_t i = 0; i < weights.size(); ++i) {
-    out.push_back(RequestTemplate{.path = "/" + std::to_string(i), .weight = weights[i]});
+    RequestTemplate one;
+    one.path = "/" + std::to_string(i);
+    one.weight = weights[i];
+    out.push_back(std::move(one));
   }
   return out;
+}
+
+// A GET of "/" changed by `edit`.
+template <typename Edit>
+RequestTemplate request(Edit edit) {
+  RequestTemplate one;
+  edit(one);
+  return one;
 }
 
 // ---- the mix ----
@@ -75,18 +86,18 @@ TEST(RequestMix, EveryEntryOfASmallWeightIsStillDrawn) {
 
 TEST(RequestMix, TemplatesItCannotSendAreNamed) {
   EXPECT_EQ(traffic::template_problem(RequestTemplate{}), std::nullopt);
-  EXPECT_THAT(*traffic::template_problem(RequestTemplate{.method = "HEAD"}),
+  EXPECT_THAT(*traffic::template_problem(request([](auto& r) { r.method = "HEAD"; })),
               HasSubstr("method 'HEAD' is not one of"));
-  EXPECT_THAT(*traffic::template_problem(RequestTemplate{.path = "/a b"}),
+  EXPECT_THAT(*traffic::template_problem(request([](auto& r) { r.path = "/a b"; })),
               HasSubstr("must start with '/' and hold no space"));
-  EXPECT_THAT(*traffic::template_problem(RequestTemplate{.host = "a b"}), HasSubstr("host 'a b'"));
-  EXPECT_THAT(*traffic::template_problem(RequestTemplate{.headers = {{"X A", "1"}}}),
+  EXPECT_THAT(*traffic::template_problem(request([](auto& r) { r.host = "a b"; })), HasSubstr("host 'a b'"));
+  EXPECT_THAT(*traffic::template_problem(request([](auto& r) { r.headers = {{"X A", "1"}}; })),
               HasSubstr("not an HTTP token"));
-  EXPECT_THAT(*traffic::template_problem(RequestTemplate{.headers = {{"X-A", "1\r\nB: 2"}}}),
+  EXPECT_THAT(*traffic::template_problem(request([](auto& r) { r.headers = {{"X-A", "1\r\nB: 2"}}; })),
               HasSubstr("control character"));
-  EXPECT_THAT(*traffic::template_problem(RequestTemplate{.headers = {{"content-length", "1"}}}),
+  EXPECT_THAT(*traffic::template_problem(request([](auto& r) { r.headers = {{"content-length", "1"}}; })),
               HasSubstr("set by the generator"));
-  EXPECT_THAT(*traffic::template_problem(RequestTemplate{.weight = 0}),
+  EXPECT_THAT(*traffic::template_problem(request([](auto& r) { r.weight = 0; })),
               HasSubstr("weight must be greater than 0"));
 }
 
