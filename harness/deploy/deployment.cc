@@ -22,6 +22,11 @@ namespace {
 constexpr auto kHaproxyStopGrace = 3s;
 constexpr auto kNodeStopGrace = 2s;
 
+boost::asio::awaitable<void> wait_one_listening(ServerNode& node, MonoTime deadline,
+                                                std::function<bool()> give_up, char& listening) {
+  listening = co_await node.wait_listening(deadline, std::move(give_up)) ? 1 : 0;
+}
+
 }  // namespace
 
 Deployment::Deployment(boost::asio::io_context& io, topology::Topology topology,
@@ -99,10 +104,7 @@ boost::asio::awaitable<void> Deployment::wait_nodes_listening(MonoTime deadline)
   boost::asio::steady_timer all_done(io_, boost::asio::steady_timer::time_point::max());
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     boost::asio::co_spawn(
-        io_,
-        [this, i, deadline, give_up, &listening]() -> boost::asio::awaitable<void> {
-          listening[i] = co_await nodes_[i]->wait_listening(deadline, give_up) ? 1 : 0;
-        },
+        io_, wait_one_listening(*nodes_[i], deadline, give_up, listening[i]),
         [&pending, &all_done](std::exception_ptr error) {
           if (error) spdlog::error("waiting for a node failed unexpectedly");
           if (--pending == 0) all_done.cancel();
