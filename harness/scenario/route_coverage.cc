@@ -1,6 +1,7 @@
 #include "harness/scenario/route_coverage.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace lbchaos::scenario {
 namespace {
