@@ -42,11 +42,14 @@ measure() {
   for _ in $(seq 1 1500); do [[ -f "$ready" ]] && break; sleep 0.01; done
   [[ -f "$ready" ]] || { cat "$work/up.log" >&2; kill -INT "$pid"; wait "$pid" || true; return 1; }
   python3 - "$ready" <<'PY'
-import json, sys, urllib.request
+import json, sys, urllib.error, urllib.request
 ready = json.load(open(sys.argv[1]))
 url = ready["instances"][0]["frontends"]["www"]
-for _ in range(500):
-    urllib.request.urlopen(url + "/").read()
+for _ in range(500):  # warms the backend up for its RSS; a 503 (a check flapping on a loaded machine) is fine
+    try:
+        urllib.request.urlopen(url + "/").read()
+    except urllib.error.HTTPError:
+        pass
 node = ready["nodes"][0]["pid"]
 rss = next(l.split()[1] for l in open(f"/proc/{node}/status") if l.startswith("VmRSS:"))
 s = ready["startup_ms"]
