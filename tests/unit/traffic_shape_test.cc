@@ -151,14 +151,15 @@ TEST(TcpAnswer, ResetStartsOver) {
 // ---- coverage ----
 
 TEST(RouteCoverage, NamesTheBackendsAndServersThatGotNothing) {
-  const std::set<std::string> servers{"c1/a", "c1dev/a", "c2/a", "c2/b", "c2b1/x"};
+  const std::set<std::string> servers{"c1/a", "c1dev/a", "c2/a", "c2/b", "c2b1/x", "c3/a"};
   traffic::ServerTable table;
-  std::vector<traffic::RequestRecord> records(4);
+  std::vector<traffic::RequestRecord> records(5);
   records[0].server = table.id_of("c1/a");
   records[1].server = table.id_of("c2/a");
   records[2].server = table.id_of("c2/b");
   records[3].server = traffic::kUnknownServer;  // haproxy's own 503: no server
   records[3].status = 503;
+  records[4].server = table.id_of("c3/a");
 
   const auto coverage = scenario::coverage_from_records(servers, records, table);
 
@@ -166,7 +167,7 @@ TEST(RouteCoverage, NamesTheBackendsAndServersThatGotNothing) {
   EXPECT_THAT(coverage.servers_without_traffic(), ElementsAre("c1dev/a", "c2b1/x"));
   EXPECT_EQ(coverage.unattributed, 1u);
   EXPECT_THAT(coverage.summary(), HasSubstr("3 of 5 backends got traffic: c1dev, c2b1 got none"));
-  EXPECT_THAT(coverage.summary(), HasSubstr("3 of 5 servers got traffic"));
+  EXPECT_THAT(coverage.summary(), HasSubstr("4 of 6 servers got traffic: c1dev/a, c2b1/x got none"));
   const auto json = coverage.to_json();
   EXPECT_EQ(json["backends"]["c2"]["requests"], 2);
   EXPECT_EQ(json["backends"]["c2"]["servers"]["b"], 1);
