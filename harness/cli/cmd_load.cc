@@ -36,7 +36,40 @@ struct LoadCommandOptions {
   int max_connections = 256;
   bool closed_loop = false;
   int concurrency = 64;
+  std::string method = "GET";
+  std::string host;
+  std::vector<std::string> paths;
+  std::vector<std::string> headers;  // "Name: value"
 };
+
+// One request per --path (or "/"), each with the --method, --host and --header given.
+std::vector<traffic::RequestTemplate> request_mix(const LoadCommandOptions& options) {
+  traffic::RequestTemplate request;
+  request.method = options.method;
+  request.host = options.host;
+  for (const auto& header : options.headers) {
+    const auto colon = header.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      throw InputError(fmt::format("--header '{}': expected 'Name: value'", header));
+    }
+    const auto value_start = header.find_first_not_of(' ', colon + 1);
+    request.headers.emplace_back(header.substr(0, colon), value_start == std::string::npos
+                                                              ? std::string()
+                                                              : header.substr(value_start));
+  }
+  std::vector<traffic::RequestTemplate> mix;
+  const std::vector<std::string> paths =
+      options.paths.empty() ? std::vector<std::string>{"/"} : options.paths;
+  for (const auto& path : paths) {
+    auto one = request;
+    one.path = path;
+    if (auto problem = traffic::template_problem(one)) {
+      throw InputError(fmt::format("--method/--host/--path/--header: {}", *problem));
+    }
+    mix.push_back(std::move(one));
+  }
+  return mix;
+}
 
 topology::Endpoint parse_target(const std::string& url) {
   static const std::regex form(R"(http://([0-9.]+|\[::1\]):([0-9]+)/?)");
@@ -109,6 +142,7 @@ int run_load(const LoadCommandOptions& options) {
     load.max_connections = std::max(options.max_connections, options.concurrency);
     load.closed_loop = options.closed_loop;
     load.closed_loop_concurrency = options.concurrency;
+    load.requests = request_mix(options);
   } catch (const InputError& e) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
@@ -144,6 +178,12 @@ void add_load_command(CLI::App& app, int& exit_code) {
   load->add_option("--max-connections", options->max_connections, "Connection pool cap");
   load->add_flag("--closed-loop", options->closed_loop, "As fast as possible (calibration)");
   load->add_option("--concurrency", options->concurrency, "Closed-loop workers");
+  load->add_option("--method", options->method, "HTTP method (GET, POST, ...)");
+  load->add_option("--host", options->host, "Host header (default: the URL's address)");
+  load->add_option("--path", options->paths, "Request path; several: an even mix")
+      ->allow_extra_args(false);
+  load->add_option("--header", options->headers, "Extra header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
   load->callback([options, &exit_code] { exit_code = run_load(*options); });
 }
 

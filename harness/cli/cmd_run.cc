@@ -27,6 +27,7 @@
 #include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
+#include "harness/process/network_isolation.h"
 #include "harness/report/console_report.h"
 #include "harness/report/json_journal.h"
 #include "harness/report/junit_report.h"
@@ -48,6 +49,7 @@ struct RunCommandOptions {
   std::optional<std::uint64_t> seed;
   bool keep = false;
   bool verbose = false;
+  bool no_isolate = false;
 };
 
 // Every scenario named by the paths (topology files in a folder are skipped), loaded before
@@ -115,6 +117,15 @@ asio::awaitable<void> show_progress(const scenario::ScenarioRunner& runner,
 int run_scenarios(const RunCommandOptions& options) {
   const bool live = ::isatty(STDERR_FILENO) != 0;
   setup_logging(options.verbose, live);
+  // First, before any socket or thread: the whole run lives in the namespace it makes.
+  process::NetworkIsolation isolation;
+  try {
+    isolation = process::isolate_network(!options.no_isolate);
+  } catch (const EnvironmentError& e) {
+    spdlog::error("{}", e.what());
+    return kExitEnvironment;
+  }
+  spdlog::info("network: {}", isolation.why);
   std::vector<scenario::Scenario> scenarios;
   try {
     scenarios = load_scenarios(options.paths);
@@ -158,7 +169,7 @@ int run_scenarios(const RunCommandOptions& options) {
 
   report::print_summary(stdout, results);
   try {
-    if (!options.json.empty()) report::write_json_journal(options.json, results);
+    if (!options.json.empty()) report::write_json_journal(options.json, results, isolation);
     if (!options.junit.empty()) report::write_junit(options.junit, results);
   } catch (const EnvironmentError& e) {
     spdlog::error("{}", e.what());
@@ -178,6 +189,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--seed", options->seed, "Override every scenario's seed");
   run->add_flag("--keep", options->keep, "Keep run directories (configs, logs)");
   run->add_flag("-v,--verbose", options->verbose, "Debug logging");
+  run->add_flag("--no-isolate", options->no_isolate,
+                "Run in the host's network namespace (as root, a run gets a private one holding "
+                "only loopback)");
   run->callback([options, &exit_code] { exit_code = run_scenarios(*options); });
 }
 

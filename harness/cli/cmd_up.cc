@@ -15,11 +15,13 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 
 #include "harness/alerting/alert_engine.h"
 #include "harness/cli/commands.h"
+#include "harness/topology/route_hints.h"
 #include "harness/cli/logging.h"
 #include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
@@ -51,6 +53,25 @@ void write_ready_file(const std::string& path, const nlohmann::json& description
   std::filesystem::rename(partial, path);
 }
 
+// One ready-made curl per route of the first instance's config (topology/route_hints.h).
+void print_routes(deploy::Deployment& deployment) {
+  if (deployment.instances().empty()) return;
+  const auto& instance = *deployment.instances().front();
+  std::ifstream in(instance.config_path());
+  const std::string config{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto urls = instance.urls();
+  bool first = true;
+  for (const auto& route : topology::read_route_hints(config)) {
+    const auto url = urls.find(route.frontend);  // the section's first bind
+    if (url == urls.end() || !url->second.starts_with("http://")) continue;
+    if (first) fmt::print("Routes (one request each):\n");
+    first = false;
+    fmt::print("  {:<40} # {} -> {}{}\n", topology::curl_command(route, url->second),
+               route.frontend, route.backend,
+               route.is_default ? " (default)" : route.exact ? "" : " (condition not fully read)");
+  }
+}
+
 void announce(deploy::Deployment& deployment) {
   fmt::print("lbchaos: {} is up ({} haproxy instance(s), {} server(s)); run directory {}\n",
              deployment.topology().name, deployment.instances().size(),
@@ -60,6 +81,7 @@ void announce(deploy::Deployment& deployment) {
       fmt::print("  {} frontend {}: {}\n", instance->name(), frontend, url);
     }
   }
+  print_routes(deployment);
   fmt::print("Alerts ({} engine) are logged as they change. Press Ctrl-C to stop.\n",
              deployment.topology().alerting.engine ==
                      topology::AlertingSettings::Engine::kPrometheus

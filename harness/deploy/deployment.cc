@@ -3,6 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+
 #include "harness/common/duration.h"
 #include "harness/common/errors.h"
 #include "harness/observe/readiness.h"
@@ -15,6 +21,11 @@ namespace {
 
 constexpr auto kHaproxyStopGrace = 3s;
 constexpr auto kNodeStopGrace = 2s;
+
+boost::asio::awaitable<void> wait_one_listening(ServerNode& node, MonoTime deadline,
+                                                std::function<bool()> give_up, char& listening) {
+  listening = co_await node.wait_listening(deadline, std::move(give_up)) ? 1 : 0;
+}
 
 }  // namespace
 
@@ -90,10 +101,28 @@ boost::asio::awaitable<void> Deployment::launch() {
                human_duration(timings_.all_servers_up));
 }
 
+// Every node is waited for at once: hundreds of nodes come up in the time of the slowest.
 boost::asio::awaitable<void> Deployment::wait_nodes_listening(MonoTime deadline) {
   const auto give_up = [this] { return stop_requested_; };
-  for (auto& node : nodes_) {
-    if (co_await node->wait_listening(deadline, give_up)) continue;
+  std::vector<char> listening(nodes_.size(), 0);
+  std::size_t pending = nodes_.size();
+  boost::asio::steady_timer all_done(io_, boost::asio::steady_timer::time_point::max());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    boost::asio::co_spawn(
+        io_, wait_one_listening(*nodes_[i], deadline, give_up, listening[i]),
+        [&pending, &all_done](std::exception_ptr error) {
+          if (error) spdlog::error("waiting for a node failed unexpectedly");
+          if (--pending == 0) all_done.cancel();
+        });
+  }
+  boost::system::error_code ignored;
+  while (pending > 0) {
+    co_await all_done.async_wait(
+        boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+  }
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (listening[i] != 0) continue;
+    auto& node = nodes_[i];
     const auto status = node->process()->exit_status();
     throw_if_stopping_or(fmt::format(
         "server node {} did not start listening on {}: {}{}", node->key(),

@@ -24,6 +24,17 @@ std::string hex(const std::string& bytes) {
   return out;
 }
 
+// The small `lbchaos-backend` next to this executable (what a build and an install put there);
+// without it, this executable's own `backend` command.
+std::pair<std::filesystem::path, std::vector<std::string>> builtin_backend_command() {
+  static const auto self = process::self_executable();
+  static const auto lean = self.parent_path() / "lbchaos-backend";
+  std::error_code ec;
+  static const bool has_lean = std::filesystem::is_regular_file(lean, ec);
+  if (has_lean) return {lean, {}};
+  return {self, {"backend"}};
+}
+
 std::string file_safe(const std::string& key) {
   std::string out = key;
   for (char& c : out) {
@@ -49,15 +60,17 @@ process::SpawnSpec ServerNode::spawn_spec() const {
   spawn.extra_env = environment_;
   if (is_builtin()) {
     const auto& s = spec_.settings;
-    spawn.executable = process::self_executable();
-    spawn.args = {"backend",
+    auto [executable, args] = builtin_backend_command();
+    spawn.executable = std::move(executable);
+    spawn.args = std::move(args);
+    spawn.args.insert(spawn.args.end(), {
                   "--name", key(),
                   "--listen", endpoint_.to_string(),
                   "--control", control_socket_.string(),
                   "--latency", fmt::format("{}us", std::chrono::duration_cast<std::chrono::microseconds>(s.latency).count()),
                   "--max-inflight", std::to_string(s.max_inflight),
                   "--overload", std::string(topology::to_string(s.overload)),
-                  "--health-path", spec_.health_path};
+                  "--health-path", spec_.health_path});
     if (spec_.health_status != 200 || spec_.health_body != "ok\n") {
       spawn.args.insert(spawn.args.end(), {"--health-status", std::to_string(spec_.health_status),
                                            "--health-body", spec_.health_body});

@@ -15,6 +15,7 @@
 #include "harness/common/errors.h"
 #include "harness/observe/metric_sample.h"
 #include "harness/topology/model.h"
+#include "harness/traffic/load_options.h"
 
 // A scenario file (DESIGN.md "Scenario"): traffic + a schedule of faults + expectations against
 // one topology. Loaded by scenario/loader.h; everything here has already been validated.
@@ -31,6 +32,12 @@ struct TrafficSpec {
   Duration timeout = 5s;       // per request
   std::vector<std::string> paths{"/"};
   std::string frontend;        // empty: the first frontend
+  // What the requests look like (scenario/traffic_loader.h): [[traffic.request]] entries, one
+  // per path (empty: a GET of each of `paths` in turn), or TCP lines.
+  std::vector<traffic::RequestTemplate> requests;
+  traffic::Protocol protocol = traffic::Protocol::kHttp;
+  std::string send = "PING\r\n";  // tcp: written per request
+  std::string expect;              // tcp: the answer ends with it; empty: at a newline
   SourcePosition where;
 };
 

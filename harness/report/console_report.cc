@@ -51,6 +51,9 @@ void print_scenario(std::FILE* out, const scenario::ScenarioResult& result) {
                upper(std::string(probes::to_string(p.verdict))));
     if (!p.detail.empty()) fmt::print(out, "     {}\n", p.detail);
   }
+  if (result.coverage.measured()) {
+    fmt::print(out, "   route coverage: {}\n", result.coverage.summary());
+  }
   std::fflush(out);
 }
 

@@ -40,13 +40,29 @@ json scenario_as_run(const scenario::Scenario& s) {
     expectations.push_back(entry);
   }
   const auto& t = s.traffic;
+  json traffic{{"rate", t.rate}, {"duration_s", seconds(t.duration)},
+               {"warmup_s", seconds(t.warmup)}, {"clients", t.clients},
+               {"max_connections", t.max_connections}, {"timeout_s", seconds(t.timeout)},
+               {"paths", t.paths}, {"frontend", t.frontend},
+               {"protocol", t.protocol == traffic::Protocol::kTcp ? "tcp" : "http"}};
+  if (t.protocol == traffic::Protocol::kTcp) {
+    traffic["send"] = t.send;
+    traffic["expect"] = t.expect;
+  }
+  if (!t.requests.empty()) {
+    json requests = json::array();
+    for (const auto& r : t.requests) {
+      json headers = json::object();
+      for (const auto& [name, value] : r.headers) headers[name] = value;
+      requests.push_back({{"method", r.method}, {"host", r.host}, {"path", r.path},
+                          {"headers", headers}, {"body", r.body}, {"weight", r.weight}});
+    }
+    traffic["requests"] = requests;
+  }
   return {{"name", s.name},
           {"file", s.file.string()},
           {"description", s.description},
-          {"traffic", {{"rate", t.rate}, {"duration_s", seconds(t.duration)},
-                       {"warmup_s", seconds(t.warmup)}, {"clients", t.clients},
-                       {"max_connections", t.max_connections}, {"timeout_s", seconds(t.timeout)},
-                       {"paths", t.paths}, {"frontend", t.frontend}}},
+          {"traffic", traffic},
           {"faults", faults},
           {"expectations", expectations}};
 }
@@ -137,6 +153,7 @@ json scenario_json(const scenario::ScenarioResult& r) {
            {"config_sha256", r.config_sha256},
            {"wall_seconds", r.wall_seconds},
            {"requests", rec.records.size()},
+           {"coverage", r.coverage.to_json()},
            {"fault_plan", plan},
            {"fault_events", faults},
            {"haproxy_events", events},
@@ -157,7 +174,8 @@ json scenario_json(const scenario::ScenarioResult& r) {
 
 }  // namespace
 
-json journal_json(const std::vector<scenario::ScenarioResult>& results) {
+json journal_json(const std::vector<scenario::ScenarioResult>& results,
+                  const std::optional<process::NetworkIsolation>& isolation) {
   json scenarios = json::array();
   int passed = 0, failed = 0, errors = 0;
   for (const auto& r : results) {
@@ -166,15 +184,21 @@ json journal_json(const std::vector<scenario::ScenarioResult>& results) {
     failed += r.failed();
     errors += r.errors() + (r.outcome == scenario::ScenarioResult::Outcome::kError ? 1 : 0);
   }
-  return {{"tool", "lbchaos"},
-          {"scenarios", scenarios},
-          {"summary", {{"passed", passed}, {"failed", failed}, {"errors", errors}}}};
+  json out{{"tool", "lbchaos"},
+           {"scenarios", scenarios},
+           {"summary", {{"passed", passed}, {"failed", failed}, {"errors", errors}}}};
+  if (isolation) {
+    out["isolated"] = isolation->isolated;
+    out["isolation"] = isolation->why;
+  }
+  return out;
 }
 
 void write_json_journal(const std::filesystem::path& file,
-                        const std::vector<scenario::ScenarioResult>& results) {
+                        const std::vector<scenario::ScenarioResult>& results,
+                        const std::optional<process::NetworkIsolation>& isolation) {
   std::ofstream out(file, std::ios::trunc);
-  out << journal_json(results).dump(2) << '\n';
+  out << journal_json(results, isolation).dump(2) << '\n';
   if (!out.flush()) throw EnvironmentError("cannot write " + file.string());
 }
 

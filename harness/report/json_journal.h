@@ -1,10 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/process/network_isolation.h"
 #include "harness/scenario/result.h"
 
 namespace lbchaos::report {
@@ -13,8 +15,13 @@ namespace lbchaos::report {
 // haproxy version, sha256 of every config, fault events, haproxy events, a timeline of 100 ms
 // buckets and every probe result; top-level summary {passed, failed, errors}. Times are seconds
 // from the start of traffic.
-[[nodiscard]] nlohmann::json journal_json(const std::vector<scenario::ScenarioResult>& results);
+// With `isolation`, the top level says whether the run had its own network namespace
+// ("isolated") and why ("isolation").
+[[nodiscard]] nlohmann::json journal_json(
+    const std::vector<scenario::ScenarioResult>& results,
+    const std::optional<process::NetworkIsolation>& isolation = std::nullopt);
 void write_json_journal(const std::filesystem::path& file,
-                        const std::vector<scenario::ScenarioResult>& results);
+                        const std::vector<scenario::ScenarioResult>& results,
+                        const std::optional<process::NetworkIsolation>& isolation = std::nullopt);
 
 }  // namespace lbchaos::report

@@ -24,6 +24,7 @@
 #include "harness/scenario/abort_condition.h"
 #include "harness/scenario/fault_parser.h"
 #include "harness/scenario/targets.h"
+#include "harness/scenario/traffic_loader.h"
 #include "harness/topology/loader.h"
 #include "harness/common/toml_reader.h"
 
@@ -161,7 +162,9 @@ class ScenarioLoader {
     traffic.where = root_.position();
     const auto table = root_.table("traffic", "[traffic]");
     if (!table) return;
-    table->allow_only(kTrafficKeys);
+    std::vector<std::string_view> keys(kTrafficKeys.begin(), kTrafficKeys.end());
+    keys.insert(keys.end(), kTrafficShapeKeys.begin(), kTrafficShapeKeys.end());
+    table->allow_only(keys);
     traffic.where = table->position();
     if (const auto rate = table->number("rate")) {
       if (*rate <= 0) {
@@ -203,6 +206,7 @@ class ScenarioLoader {
       traffic.paths = std::move(*paths);
     }
     traffic.frontend = read_frontend(*table);
+    read_traffic_shape(*table, traffic);
   }
 
   [[nodiscard]] std::string read_frontend(const TableReader& table) const {

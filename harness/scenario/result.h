@@ -7,6 +7,7 @@
 #include "harness/probes/probe.h"
 #include "harness/model/model.h"
 #include "harness/model/run_events.h"
+#include "harness/scenario/route_coverage.h"
 
 namespace lbchaos::scenario {
 
@@ -29,6 +30,7 @@ struct ScenarioResult {
   std::vector<FaultSpec> fault_plan;
   std::vector<probes::ProbeResult> probes;
   RunRecording recording;
+  RouteCoverage coverage;  // which backends and servers the traffic reached
   double wall_seconds = 0;
 
   // Seconds from the start of traffic to the abort (0 when the run was not aborted).

@@ -17,6 +17,8 @@
 #include "harness/common/exit_codes.h"
 #include "harness/common/sha256.h"
 #include "harness/deploy/deployment.h"
+#include "harness/observe/server_stats.h"
+#include "harness/observe/unix_cli.h"
 #include "harness/process/run_command.h"
 #include "harness/process/run_directory.h"
 #include "harness/scenario/abort_condition.h"
@@ -122,6 +124,7 @@ struct ScenarioRunner::State {
   void record_sha256(const std::vector<std::string>& files);
   bool report_heal_failures();
   asio::awaitable<void> stop_alerting();
+  asio::awaitable<void> record_coverage();
   void collect_haproxy_events();
   void evaluate();
 };
@@ -188,6 +191,7 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
   s.result.fault_plan = s.planned_faults;
 
   co_await attribute_servers_from_logs(s.deployment.get(), s.generator.get());
+  co_await s.record_coverage();
   co_await s.heal_everything();
   co_await s.stop_alerting();
   if (s.deployment) {
@@ -254,6 +258,11 @@ asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
   load.max_connections = spec.max_connections;
   load.timeout = spec.timeout;
   load.paths = spec.paths;
+  load.requests = spec.requests;
+  load.seed = result.seed;
+  load.protocol = spec.protocol;
+  load.tcp_send = spec.send;
+  load.tcp_expect = spec.expect;
   for (auto& instance : deployment->instances()) {
     const auto& binds = instance->endpoints().binds;
     const auto bind = spec.frontend.empty() ? binds.begin() : binds.find(spec.frontend);
@@ -460,6 +469,33 @@ void ScenarioRunner::State::record_fault_configs() {
   } catch (const std::exception& e) {
     spdlog::warn("cannot record the sha256 of fault configs: {}", e.what());
   }
+}
+
+// HTTP: from the server each response names. TCP: from haproxy's per-server lbtot, read before
+// the instances stop (TCP answers name no server).
+asio::awaitable<void> ScenarioRunner::State::record_coverage() {
+  if (!deployment || !generator) co_return;
+  const auto& keys = deployment->server_keys();
+  if (scenario.traffic.protocol == traffic::Protocol::kHttp) {
+    result.coverage =
+        coverage_from_records(keys, generator->records(), generator->servers());
+  } else {
+    std::map<std::string, std::uint64_t> totals;
+    try {
+      for (auto& instance : deployment->instances()) {
+        const auto csv =
+            co_await observe::cli_request(instance->endpoints().stats_socket, "show stat");
+        for (const auto& row : observe::parse_show_stat(csv)) {
+          totals[row.key()] += static_cast<std::uint64_t>(std::max(0LL, row.lb_total));
+        }
+      }
+      result.coverage = coverage_from_totals(keys, totals);
+    } catch (const std::exception& e) {
+      spdlog::warn("route coverage not measured: cannot read haproxy's stats: {}", e.what());
+      co_return;
+    }
+  }
+  spdlog::info("route coverage: {}", result.coverage.summary());
 }
 
 void ScenarioRunner::State::collect_haproxy_events() {

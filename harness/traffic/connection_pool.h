@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/traffic/http_response_parser.h"
+#include "harness/traffic/tcp_answer.h"
 
 // The load generator's keep-alive connections. One object per slot, made once and reused for
 // every TCP connection that slot carries, so a request allocates nothing.
@@ -24,6 +25,7 @@ struct Connection {
 
   TcpSocket socket;
   HttpResponseParser parser;
+  TcpAnswer tcp_answer;  // protocol = "tcp"
   std::int64_t deadline_ns = 0;  // while busy: when the request times out
   std::uint32_t id = 0;          // generator connection id of the TCP connection it carries
   std::uint16_t client = 0;      // index of its source address

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -31,6 +32,7 @@ constexpr Duration kMinSweepInterval = std::chrono::milliseconds(1);
 constexpr Duration kMaxSweepInterval = std::chrono::milliseconds(20);
 constexpr std::size_t kMaxInstances = 255;
 constexpr std::size_t kClosedLoopReserve = 1 << 16;
+constexpr std::size_t kMaxTemplates = 0xffff;
 
 // What a spawned coroutine throws leaves io_context::run(): nothing is swallowed.
 void rethrow(std::exception_ptr error) {
@@ -73,15 +75,14 @@ LoadOptions validated(LoadOptions options) {
     throw invalid("closed_loop_concurrency must be >= 1");
   }
   if (options.paths.empty()) options.paths.emplace_back("/");
-  for (const auto& path : options.paths) {
-    const bool clean = std::none_of(path.begin(), path.end(), [](char c) {
-      return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
-    });
-    if (!path.starts_with('/') || !clean) {
-      throw invalid(fmt::format(
-          "path '{}' must start with '/' and hold no space or control character", path));
-    }
+  if (options.requests.size() > kMaxTemplates) {
+    throw invalid(fmt::format("at most {} requests in the mix, got {}", kMaxTemplates,
+                              options.requests.size()));
   }
+  if (options.protocol == Protocol::kTcp && options.tcp_send.empty()) {
+    throw invalid("send must not be empty: each TCP request writes it and waits for the answer");
+  }
+  if (options.tcp_expect.size() > TcpAnswer::kMaxAnswer) throw invalid("expect is too long");
   return options;
 }
 
@@ -94,15 +95,37 @@ std::vector<tcp::endpoint> resolve(const std::vector<topology::Endpoint>& target
   return endpoints;
 }
 
+// The mix: the scenario's requests, or one GET per path taken in turn.
+RequestMix make_mix(const LoadOptions& options) {
+  if (!options.requests.empty()) return RequestMix(options.requests, options.seed, true);
+  std::vector<RequestTemplate> gets;
+  for (const auto& path : options.paths) {
+    RequestTemplate get;
+    get.path = path;
+    gets.push_back(std::move(get));
+  }
+  return RequestMix(std::move(gets), options.seed, false);
+}
+
 // Each request up to the value of its id header, which compose_request() appends.
-std::vector<std::vector<std::string>> build_request_heads(const LoadOptions& options) {
+std::vector<std::vector<std::string>> build_request_heads(const LoadOptions& options,
+                                                          const RequestMix& mix) {
   std::vector<std::vector<std::string>> heads;
   for (const auto& target : options.targets) {
-    auto& per_path = heads.emplace_back();
-    for (const auto& path : options.paths) {
-      per_path.push_back(fmt::format(
-          "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: lbchaos\r\nAccept: */*\r\n{}: ", path,
-          target.to_string(), kRequestIdHeader));
+    auto& per_template = heads.emplace_back();
+    for (const auto& request : mix.templates()) {
+      std::string head = fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: lbchaos\r\n",
+                                     request.method, request.path,
+                                     request.host.empty() ? target.to_string() : request.host);
+      bool accept = false;
+      for (const auto& [name, value] : request.headers) {
+        head += fmt::format("{}: {}\r\n", name, value);
+        accept = accept || (name.size() == 6 && ::strncasecmp(name.c_str(), "accept", 6) == 0);
+      }
+      if (!accept) head += "Accept: */*\r\n";
+      if (!request.body.empty()) head += fmt::format("Content-Length: {}\r\n", request.body.size());
+      head += fmt::format("{}: ", kRequestIdHeader);
+      per_template.push_back(std::move(head));
     }
   }
   return heads;
@@ -129,7 +152,8 @@ LoadGenerator::LoadGenerator(asio::io_context& io, LoadOptions options)
       options_(validated(std::move(options))),
       targets_(resolve(options_.targets)),
       client_addresses_(client_addresses(options_.clients)),
-      request_heads_(build_request_heads(options_)),
+      mix_(make_mix(options_)),
+      request_heads_(build_request_heads(options_, mix_)),
       pool_(executor_, options_.max_connections, options_.clients,
             static_cast<int>(options_.targets.size())),
       wake_(executor_),
@@ -221,14 +245,16 @@ asio::awaitable<void> LoadGenerator::drain() {
   pool_.close_idle();
 }
 
-// Request seq goes to instance seq % T, from client (seq / T) % C, for path (seq / T) % P: every
-// instance sees every client and every path alike.
+// Request seq goes to instance seq % T, from client (seq / T) % C, with the mix's draw for
+// seq / T (in turn for a plain path list: (seq / T) % P): every instance sees every client and
+// every request alike.
 std::size_t LoadGenerator::add_record(std::int64_t intended_ns) {
   const std::size_t index = records_.size();
   RequestRecord& record = records_.emplace_back();
   record.seq = static_cast<std::uint32_t>(index);
   record.intended_ns = intended_ns;
   record.instance = static_cast<std::uint8_t>(index % targets_.size());
+  record.request = static_cast<std::uint16_t>(mix_.draw(index / targets_.size()));
   return index;
 }
 
@@ -256,19 +282,21 @@ asio::awaitable<void> LoadGenerator::serve(Connection& connection, std::size_t i
   }
   ++sent_;
   connection.deadline_ns = begin_ns + options_.timeout.count();
-  const std::size_t path = records_[index].seq / targets_.size() % options_.paths.size();
+  const std::size_t request = records_[index].request;
   const bool reused = connection.socket.is_open();
   ErrorClass error = ErrorClass::kNone;
   if (!reused) error = co_await connect_with_failover(connection);
   if (error == ErrorClass::kNone) {
-    compose_request(connection, path, records_[index].seq);
+    compose_request(connection, request, records_[index].seq);
     error = co_await exchange(connection, connection.request);
-    if (reused && error == ErrorClass::kReset && !connection.parser.started()) {
+    const bool answered = options_.protocol == Protocol::kTcp ? connection.tcp_answer.started()
+                                                              : connection.parser.started();
+    if (reused && error == ErrorClass::kReset && !answered) {
       // The server had closed this kept-alive connection before it read the request (its idle
       // timeout, a reloading haproxy): like any HTTP client, send it again on a new one.
       error = co_await connect_with_failover(connection);
       if (error == ErrorClass::kNone) {
-        compose_request(connection, path, records_[index].seq);
+        compose_request(connection, request, records_[index].seq);
         error = co_await exchange(connection, connection.request);
       }
     }
@@ -278,13 +306,19 @@ asio::awaitable<void> LoadGenerator::serve(Connection& connection, std::size_t i
 
 // In the connection's own buffer, which stops growing once it has held the longest request:
 // sending allocates nothing. After connecting, as a failover changes the instance (Host).
-void LoadGenerator::compose_request(Connection& connection, std::size_t path, std::uint32_t seq) {
+void LoadGenerator::compose_request(Connection& connection, std::size_t index,
+                                    std::uint32_t seq) {
+  auto& request = connection.request;
+  if (options_.protocol == Protocol::kTcp) {
+    request.assign(options_.tcp_send);
+    return;
+  }
   std::array<char, 10> digits{};  // 4294967295
   const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), seq).ptr;
-  auto& request = connection.request;
-  request.assign(request_heads_[connection.instance][path]);
+  request.assign(request_heads_[connection.instance][index]);
   request.append(digits.data(), end);
   request.append("\r\n\r\n");
+  request.append(mix_.templates()[index].body);
 }
 
 // A DNS round-robin client: when the first address refuses, it tries the next one once.
@@ -345,6 +379,7 @@ asio::awaitable<ErrorClass> LoadGenerator::exchange(Connection& connection,
                                asio::redirect_error(asio::use_awaitable, ec));
   }
   if (ec) co_return classify(ec, connection.timed_out);
+  if (options_.protocol == Protocol::kTcp) co_return co_await read_tcp_answer(connection);
   for (;;) {
     const std::size_t n = co_await socket.async_read_some(
         asio::buffer(connection.buffer), asio::redirect_error(asio::use_awaitable, ec));
@@ -364,6 +399,27 @@ asio::awaitable<ErrorClass> LoadGenerator::exchange(Connection& connection,
   }
 }
 
+asio::awaitable<ErrorClass> LoadGenerator::read_tcp_answer(Connection& connection) {
+  auto& answer = connection.tcp_answer;
+  answer.reset();
+  boost::system::error_code ec;
+  for (;;) {
+    const std::size_t n = co_await connection.socket.async_read_some(
+        asio::buffer(connection.buffer), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return classify(ec, connection.timed_out);
+    std::size_t consumed = 0;
+    switch (answer.feed({connection.buffer.data(), n}, options_.tcp_expect, &consumed)) {
+      case TcpAnswer::Result::kComplete:
+        connection.keep_alive = consumed == n;
+        co_return ErrorClass::kNone;
+      case TcpAnswer::Result::kError:
+        co_return ErrorClass::kProtocol;
+      case TcpAnswer::Result::kIncomplete:
+        break;
+    }
+  }
+}
+
 void LoadGenerator::finish(Connection& connection, std::size_t index, ErrorClass error) {
   RequestRecord& record = records_[index];
   // A connection that failed over belongs to another instance than the requests of its client
@@ -373,7 +429,7 @@ void LoadGenerator::finish(Connection& connection, std::size_t index, ErrorClass
   record.error = error;
   record.connection = connection.id;
   record.instance = connection.instance;
-  if (error == ErrorClass::kNone) {
+  if (error == ErrorClass::kNone && options_.protocol == Protocol::kHttp) {
     record.status = static_cast<std::uint16_t>(connection.parser.status());
     const auto server = connection.parser.server();
     record.server = server.empty() ? kUnknownServer : servers_.id_of(server);

@@ -47,6 +47,7 @@ class LoadGenerator {
   // backends send no X-Lbchaos-Server): from haproxy's log line for its request id.
   void attribute_server(std::size_t index, std::string_view server);
   [[nodiscard]] const LoadOptions& options() const { return options_; }
+  [[nodiscard]] const RequestMix& mix() const { return mix_; }
 
   // Live counters for a progress line.
   [[nodiscard]] std::uint64_t sent() const { return sent_; }            // sending started
@@ -77,8 +78,9 @@ class LoadGenerator {
   boost::asio::awaitable<void> serve(Connection& connection, std::size_t index);
   boost::asio::awaitable<ErrorClass> connect(Connection& connection, int instance);
   boost::asio::awaitable<ErrorClass> connect_with_failover(Connection& connection);
-  void compose_request(Connection& connection, std::size_t path, std::uint32_t seq);
+  void compose_request(Connection& connection, std::size_t index, std::uint32_t seq);
   boost::asio::awaitable<ErrorClass> exchange(Connection& connection, const std::string& request);
+  boost::asio::awaitable<ErrorClass> read_tcp_answer(Connection& connection);
   void finish(Connection& connection, std::size_t index, ErrorClass error);
   void sweep(MonoTime now);
 
@@ -86,7 +88,8 @@ class LoadGenerator {
   LoadOptions options_;
   std::vector<boost::asio::ip::tcp::endpoint> targets_;
   std::vector<boost::asio::ip::address_v4> client_addresses_;
-  // [instance][path]: the bytes to send up to the request id (kRequestIdHeader's value)
+  RequestMix mix_;
+  // [instance][template]: the bytes to send up to the request id (kRequestIdHeader's value)
   std::vector<std::vector<std::string>> request_heads_;
   ConnectionPool pool_;
   boost::asio::steady_timer wake_;

@@ -34,9 +34,11 @@ struct RequestRecord {
   std::uint32_t connection = 0;  // generator connection id
   ErrorClass error = ErrorClass::kNone;
   std::uint8_t instance = 0;     // haproxy instance the request went to
+  std::uint16_t request = 0;     // index of its template in the request mix
 
-  // Succeeded from the user's point of view: a response that is not 5xx.
-  [[nodiscard]] bool ok() const { return error == ErrorClass::kNone && status > 0 && status < 500; }
+  // Succeeded from the user's point of view: a response that is not 5xx (TCP traffic: an
+  // answer, status 0).
+  [[nodiscard]] bool ok() const { return error == ErrorClass::kNone && status < 500; }
   [[nodiscard]] bool failed() const { return !ok(); }
   // Latency corrected for coordinated omission: from the intended send time.
   [[nodiscard]] std::int64_t latency_ns() const { return done_ns - intended_ns; }
