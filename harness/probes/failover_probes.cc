@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "harness/probes/detection_prediction.h"
 #include "harness/probes/families.h"
 #include "harness/probes/probe_support.h"
 
@@ -47,17 +48,9 @@ std::string predicted_detection(const Topology& topology, std::string_view targe
   if (backend == nullptr) return "";
   const auto& check = backend->check;
   if (!check.enabled) return fmt::format(" (health checks are disabled for {})", backend->name);
-  constexpr std::array<std::string_view, 4> kFailsAtOnce{"kill", "terminate", "health_fail",
-                                                         "reset"};
-  constexpr std::array<std::string_view, 3> kHangs{"pause", "hang", "blackhole"};
-  const bool fails_at_once =
-      std::find(kFailsAtOnce.begin(), kFailsAtOnce.end(), action) != kFailsAtOnce.end();
-  const bool hangs = std::find(kHangs.begin(), kHangs.end(), action) != kHangs.end();
-  if (!fails_at_once && !hangs) return "";
-  const Duration fastinter = check.fastinter.value_or(check.inter);
-  Duration low = (check.fall - 1) * fastinter;
-  if (hangs) low += check.fall * check.timeout.value_or(check.inter);
-  const Duration high = low + check.inter;
+  const auto failure = check_failure_of(action);
+  if (!failure) return "";
+  const auto [low, high] = predict_detection(check, *failure);
   return fmt::format(" (predicted {:.2f}–{:.2f} s)", to_seconds(low.count()),
                      to_seconds(high.count()));
 }
