@@ -65,7 +65,7 @@ void apply_server_options(ServerDecl& server, const std::vector<std::string>& wo
     const auto time = [&] { return parse_haproxy_time(value); };
     if (option == "check") {
       server.check = true;
-      server.check_line = line;
+      if (server.check_line == 0) server.check_line = line;
     } else if (option == "no-check") {
       server.check = false;
     } else if (option == "backup") {

@@ -25,10 +25,9 @@ constexpr auto kMinReadyTimeout = 5s;
 constexpr auto kMaxReadyTimeout = 60s;
 constexpr auto kReadySlack = 3s;
 
-// The topology a config runs in: the user's (its config replaced by this one) or one made from
-// the config alone; either way every server of the config is described, undescribed ones as
-// built-in backends of equal capacity with the [slo] table's service time and concurrency.
-topology::Topology run_topology_for(const fs::path& config_path, const HaproxyConfig& config,
+}  // namespace
+
+topology::Topology make_run_topology(const fs::path& config_path, const HaproxyConfig& config,
                                     const std::optional<topology::Topology>& user_topology) {
   topology::Topology t;
   if (user_topology) {
@@ -71,6 +70,8 @@ topology::Topology run_topology_for(const fs::path& config_path, const HaproxyCo
   return t;
 }
 
+namespace {
+
 std::string describe_failure(const SuiteCheck& row) {
   const auto& r = row.result;
   if (r.verdict == probes::ProbeResult::kError) {
@@ -106,7 +107,7 @@ class Validation {
                                   "capacity, default SLOs";
       }
       candidate_config = read_haproxy_config(report_.config);
-      report_.topology = run_topology_for(report_.config, candidate_config, user_topology);
+      report_.topology = make_run_topology(report_.config, candidate_config, user_topology);
       if (report_.baseline) baseline_config = read_haproxy_config(*report_.baseline);
     } catch (const InputError& e) {
       co_return fail(kExitBadInput, e.what());
@@ -116,7 +117,7 @@ class Validation {
     if (!co_await haproxy_accepts(report_.topology, "candidate")) co_return;
     std::optional<topology::Topology> baseline_topology;
     if (baseline_config) {
-      baseline_topology = run_topology_for(*report_.baseline, *baseline_config, user_topology);
+      baseline_topology = make_run_topology(*report_.baseline, *baseline_config, user_topology);
       if (!co_await haproxy_accepts(*baseline_topology, "baseline")) co_return;
     }
 

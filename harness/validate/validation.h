@@ -14,6 +14,7 @@
 #include "harness/scenario/result.h"
 #include "harness/validate/comparison.h"
 #include "harness/validate/finding.h"
+#include "harness/validate/haproxy_config.h"
 #include "harness/validate/suite.h"
 
 // `lbchaos validate`: a config change judged before it ships, in four stages — haproxy's own
@@ -58,6 +59,14 @@ struct ValidationReport {
   int exit_code = 0;                 // 0 valid, 1 not valid, 2 invalid input, 3 environment
   double wall_seconds = 0;
 };
+
+// The topology a config runs in: the user's (its [haproxy] config replaced by `config_path`) or
+// one made from the config alone. Every server of the config is described; the ones the user's
+// topology does not mention are built-in backends of capacity 1 with the [slo] table's service
+// time and concurrency. ready_timeout covers the slowest server's first check.
+[[nodiscard]] topology::Topology make_run_topology(
+    const std::filesystem::path& config_path, const HaproxyConfig& config,
+    const std::optional<topology::Topology>& user_topology);
 
 // Never throws for invalid input or a broken environment: that is the report's exit code with
 // the message in `reasons`.
