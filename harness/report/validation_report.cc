@@ -76,7 +76,7 @@ nlohmann::json finite_or_null(double v) {
 void print_validation(std::FILE* out, const ValidationReport& r) {
   fmt::print(out, "lbchaos validate {}{}\n", r.config.string(),
              r.baseline ? " against baseline " + r.baseline->string() : "");
-  fmt::print(out, "topology: {}\nSLOs: {}\n", r.topology_source, slo_line(r.topology.slo));
+  fmt::print(out, "topology: {}\nSLOs: {}\n", r.topology_source, slo_line(r.slo));
 
   fmt::print(out, "\n== 1. haproxy's check\n");
   if (!r.haproxy_message.empty()) {
@@ -174,7 +174,7 @@ void write_validation_json(const std::filesystem::path& file, const ValidationRe
   j["config"] = r.config.string();
   j["baseline"] = r.baseline ? nlohmann::json(r.baseline->string()) : nlohmann::json(nullptr);
   j["topology"] = r.topology_source;
-  const auto& slo = r.topology.slo;
+  const auto& slo = r.slo;
   j["slo"] = {{"availability", slo.availability},
               {"p99_latency_s", seconds(slo.p99_latency)},
               {"detection_s", seconds(slo.detection)},

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "harness/common/loopback.h"
+#include "harness/topology/slo_loader.h"
 #include "harness/topology/toml_reader.h"
 
 namespace lbchaos::topology {
@@ -20,9 +21,6 @@ using Keys = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 6> kTopLevelKeys{"name",     "haproxy",  "backend",
                                                         "frontend", "alerting", "slo"};
-constexpr std::array<std::string_view, 11> kSloKeys{
-    "availability", "p99_latency", "detection",    "failover",          "recovery", "distribution",
-    "rate",         "peak_rate",   "clients",      "service_time",      "server_concurrency"};
 constexpr std::array<std::string_view, 7> kAlertingKeys{
     "engine", "rules", "scrape_interval", "alertmanager", "prometheus", "promtool", "alertmanager_binary"};
 constexpr std::array<std::string_view, 2> kAlertEngines{"embedded", "prometheus"};
@@ -97,7 +95,7 @@ class TopologyLoader {
     }
     read_frontends();
     read_alerting();
-    read_slo();
+    (void)read_slo(root_);  // strictly, here; `lbchaos validate` reads it with load_slo()
     if (!user_config()) check_rendered_topology();
     return std::move(topology_);
   }
@@ -231,36 +229,6 @@ class TopologyLoader {
     binary("prometheus", alerting.prometheus_binary);
     binary("promtool", alerting.promtool_binary);
     binary("alertmanager_binary", alerting.alertmanager_binary);
-  }
-
-  void read_slo() {
-    Slo& slo = topology_.slo;
-    slo.where = root_.position();
-    const auto table = root_.table("slo", "[slo]");
-    if (!table) return;
-    table->allow_only(kSloKeys);
-    slo.where = table->position();
-    if (const auto ratio = table->percentage("availability")) slo.availability = *ratio;
-    if (const auto ratio = table->percentage("distribution")) slo.distribution = *ratio;
-    if (const auto d = table->positive_duration("p99_latency")) slo.p99_latency = *d;
-    if (const auto d = table->positive_duration("detection")) slo.detection = *d;
-    if (const auto d = table->positive_duration("failover")) slo.failover = *d;
-    if (const auto d = table->positive_duration("recovery")) slo.recovery = *d;
-    if (const auto d = table->positive_duration("service_time")) slo.service_time = *d;
-    const auto rate = [&](std::string_view key, double& into) {
-      if (const auto value = table->number(key)) {
-        if (*value <= 0) table->fail(key, fmt::format("{} must be greater than 0", key));
-        into = *value;
-      }
-    };
-    rate("rate", slo.rate);
-    rate("peak_rate", slo.peak_rate);
-    if (slo.peak_rate < slo.rate) {
-      table->fail_here(fmt::format("peak_rate ({}) must be at least rate ({})", slo.peak_rate,
-                                   slo.rate));
-    }
-    if (const auto clients = table->integer_in("clients", 1, 65000)) slo.clients = *clients;
-    if (const auto n = table->integer_in("server_concurrency", 1)) slo.server_concurrency = *n;
   }
 
   void read_backend(const TableReader& table) {

@@ -9,7 +9,6 @@
 
 #include "harness/common/duration.h"
 #include "harness/common/errors.h"
-#include "harness/topology/slo.h"
 
 // What a topology file describes: haproxy instance(s), frontends, backends (pools) and their
 // servers (nodes). Loaded by topology/loader.h; everything here has already been validated.
@@ -112,7 +111,6 @@ struct Topology {
   std::filesystem::path file;  // absolute path of the topology file
   HaproxySettings haproxy;
   AlertingSettings alerting;
-  Slo slo;  // [slo]: what `lbchaos validate` holds a config to
   std::vector<Backend> backends;
   std::vector<Frontend> frontends;
 

@@ -176,7 +176,9 @@ class ConfigReader {
       return i < words.size() ? std::string_view(words[i]) : std::string_view();
     };
     const bool negated = keyword == "no" && word(1) == "option";
-    if (keyword == "mode") {
+    if (keyword == "bind") {
+      p.binds = true;
+    } else if (keyword == "mode") {
       p.http = word(1) == "http";
     } else if (keyword == "balance" && words.size() > 1) {
       p.balance = {words[1], line};
@@ -248,14 +250,19 @@ const Proxy* HaproxyConfig::find(std::string_view name) const {
   return nullptr;
 }
 
-const Proxy* HaproxyConfig::traffic_backend() const {
+const Proxy* HaproxyConfig::entry() const {
   for (const auto& proxy : proxies) {
-    if (!proxy.takes_traffic()) continue;
-    if (proxy.kind == ProxyKind::kListen && !proxy.servers.empty()) return &proxy;
-    if (proxy.default_backend) return find(proxy.default_backend->value);
-    if (!proxy.use_backends.empty()) return find(proxy.use_backends.front().value);
-    return nullptr;
+    if (proxy.takes_traffic() && proxy.binds) return &proxy;
   }
+  return nullptr;
+}
+
+const Proxy* HaproxyConfig::traffic_backend() const {
+  const Proxy* proxy = entry();
+  if (proxy == nullptr) return nullptr;
+  if (proxy->kind == ProxyKind::kListen && !proxy->servers.empty()) return proxy;
+  if (proxy->default_backend) return find(proxy->default_backend->value);
+  if (!proxy->use_backends.empty()) return find(proxy->use_backends.front().value);
   return nullptr;
 }
 

@@ -51,6 +51,7 @@ struct Proxy {
   ProxyKind kind = ProxyKind::kBackend;
   int line = 0;
   bool http = false;  // mode http (haproxy's default is tcp)
+  bool binds = false; // has a `bind` line
   Setting<std::string> balance{"roundrobin", 0};
   std::vector<std::string> balance_args;
   Setting<bool> redispatch{false, 0};
@@ -84,8 +85,10 @@ struct HaproxyConfig {
   int global_maxconn = 0;      // 0: not set
 
   [[nodiscard]] const Proxy* find(std::string_view name) const;
-  // The backend that traffic entering the first frontend (or listen) reaches when no
-  // use_backend rule matches: the listen itself, or its default_backend.
+  // The first frontend or listen with a `bind` line: where the generated traffic enters.
+  [[nodiscard]] const Proxy* entry() const;
+  // The backend that traffic entering there reaches when no use_backend rule matches: the
+  // listen itself, or its default_backend (else the first use_backend's).
   [[nodiscard]] const Proxy* traffic_backend() const;
 };
 

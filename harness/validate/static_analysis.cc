@@ -49,8 +49,9 @@ bool hashes_request(const Proxy& p) {
 
 class Analyser {
  public:
-  Analyser(const HaproxyConfig& config, const topology::Topology& topology)
-      : config_(config), topology_(topology), slo_(topology.slo) {}
+  Analyser(const HaproxyConfig& config, const topology::Topology& topology,
+           const topology::Slo& slo)
+      : config_(config), topology_(topology), slo_(slo) {}
 
   std::vector<Finding> run() {
     for (const auto& proxy : config_.proxies) {
@@ -505,8 +506,9 @@ topology::HealthCheck health_check_of(const Proxy& backend, const ServerDecl& se
   return check;
 }
 
-std::vector<Finding> analyse(const HaproxyConfig& config, const topology::Topology& topology) {
-  return Analyser(config, topology).run();
+std::vector<Finding> analyse(const HaproxyConfig& config, const topology::Topology& topology,
+                             const topology::Slo& slo) {
+  return Analyser(config, topology, slo).run();
 }
 
 }  // namespace lbchaos::validate

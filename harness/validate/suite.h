@@ -8,6 +8,7 @@
 #include "harness/probes/probe.h"
 #include "harness/scenario/model.h"
 #include "harness/scenario/result.h"
+#include "harness/topology/slo.h"
 #include "harness/validate/haproxy_config.h"
 
 // Stage 3 of `lbchaos validate`: the generated suite. Two runs on the real haproxy, each one
@@ -31,6 +32,7 @@ struct Phase {
 struct SuitePlan {
   std::string backend;  // the backend the traffic reaches; empty when none has 2+ servers
   std::string why_no_suite;
+  topology::Slo slo;
   scenario::Scenario resilience;  // phases in order: steady, kills, health-only, reload
   scenario::Scenario peak;
   std::vector<Phase> resilience_phases;  // faults[i] belongs to resilience_phases[i + 1]
@@ -46,9 +48,10 @@ struct SuiteCheck {
   probes::ProbeResult result;
 };
 
-// `run_topology`: the candidate's topology (user-config mode, every server described, [slo]).
+// `run_topology`: the config's topology (user-config mode, every server described).
 [[nodiscard]] SuitePlan plan_suite(const HaproxyConfig& config,
-                                   const topology::Topology& run_topology, std::uint64_t seed);
+                                   const topology::Topology& run_topology,
+                                   const topology::Slo& slo, std::uint64_t seed);
 
 // The rows of one run of the suite. A run that could not start is one failed row: servers that
 // never came UP is a validation failure ("readiness"), anything else is returned as an error.

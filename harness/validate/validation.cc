@@ -12,6 +12,7 @@
 #include "harness/scenario/preflight.h"
 #include "harness/scenario/runner.h"
 #include "harness/topology/loader.h"
+#include "harness/topology/slo_loader.h"
 #include "harness/validate/static_analysis.h"
 
 namespace lbchaos::validate {
@@ -28,7 +29,8 @@ constexpr auto kReadySlack = 3s;
 }  // namespace
 
 topology::Topology make_run_topology(const fs::path& config_path, const HaproxyConfig& config,
-                                    const std::optional<topology::Topology>& user_topology) {
+                                     const std::optional<topology::Topology>& user_topology,
+                                     const topology::Slo& slo) {
   topology::Topology t;
   if (user_topology) {
     t = *user_topology;
@@ -55,8 +57,8 @@ topology::Topology make_run_topology(const fs::path& config_path, const HaproxyC
       if (server == it->servers.end()) {
         topology::Server s;
         s.name = decl.name;
-        s.latency = t.slo.service_time;
-        s.max_inflight = t.slo.server_concurrency;
+        s.latency = slo.service_time;
+        s.max_inflight = slo.server_concurrency;
         it->servers.push_back(std::move(s));
         server = std::prev(it->servers.end());
       }
@@ -102,12 +104,13 @@ class Validation {
                            "config = \"haproxy.cfg\" (validate replaces it with --config)");
         }
         report_.topology_source = user_topology->file.string();
+        report_.slo = topology::load_slo(*options_.topology);
       } else {
         report_.topology_source = "none: servers from the config, built-in backends of equal "
                                   "capacity, default SLOs";
       }
       candidate_config = read_haproxy_config(report_.config);
-      report_.topology = make_run_topology(report_.config, candidate_config, user_topology);
+      report_.topology = make_run_topology(report_.config, candidate_config, user_topology, report_.slo);
       if (report_.baseline) baseline_config = read_haproxy_config(*report_.baseline);
     } catch (const InputError& e) {
       co_return fail(kExitBadInput, e.what());
@@ -117,13 +120,13 @@ class Validation {
     if (!co_await haproxy_accepts(report_.topology, "candidate")) co_return;
     std::optional<topology::Topology> baseline_topology;
     if (baseline_config) {
-      baseline_topology = make_run_topology(*report_.baseline, *baseline_config, user_topology);
+      baseline_topology = make_run_topology(*report_.baseline, *baseline_config, user_topology, report_.slo);
       if (!co_await haproxy_accepts(*baseline_topology, "baseline")) co_return;
     }
 
     // Stage 2.
     if (options_.static_analysis) {
-      report_.findings = analyse(candidate_config, report_.topology);
+      report_.findings = analyse(candidate_config, report_.topology, report_.slo);
       for (const auto& f : report_.findings) {
         if (f.severity == Finding::Severity::kError) {
           report_.reasons.push_back(
@@ -134,11 +137,11 @@ class Validation {
 
     // Stage 3 (and the runs stage 4 compares), interleaved: baseline, candidate, baseline...
     report_.candidate.config = report_.config;
-    report_.candidate.plan = plan_suite(candidate_config, report_.topology, options_.seed);
+    report_.candidate.plan = plan_suite(candidate_config, report_.topology, report_.slo, options_.seed);
     if (baseline_config) {
       report_.baseline_run.emplace();
       report_.baseline_run->config = *report_.baseline;
-      report_.baseline_run->plan = plan_suite(*baseline_config, *baseline_topology, options_.seed);
+      report_.baseline_run->plan = plan_suite(*baseline_config, *baseline_topology, report_.slo, options_.seed);
     }
     const int repeat = std::max(1, options_.repeat);
     for (int i = 0; i < repeat; ++i) {
@@ -178,7 +181,7 @@ class Validation {
         candidate.resilience.push_back(&report_.candidate.resilience[i]);
         candidate.peak.push_back(&report_.candidate.peak[i]);
       }
-      report_.comparisons = compare(baseline, candidate, report_.topology.slo);
+      report_.comparisons = compare(baseline, candidate, report_.slo);
       for (const auto& c : report_.comparisons) {
         if (c.verdict == Comparison::Verdict::kRegression) {
           report_.reasons.push_back(

@@ -45,7 +45,8 @@ struct ValidationReport {
   std::filesystem::path config;
   std::optional<std::filesystem::path> baseline;
   std::string topology_source;  // the topology file, or "servers from the config (built-in)"
-  topology::Topology topology;  // as run for the candidate (servers described, [slo])
+  topology::Topology topology;  // as run for the candidate (servers described)
+  topology::Slo slo;            // the topology's [slo], or the defaults
   std::string haproxy_message;  // stage 1: haproxy's rejection, at the user's lines
   bool static_analysis = true;
   std::vector<Finding> findings;
@@ -66,7 +67,7 @@ struct ValidationReport {
 // time and concurrency. ready_timeout covers the slowest server's first check.
 [[nodiscard]] topology::Topology make_run_topology(
     const std::filesystem::path& config_path, const HaproxyConfig& config,
-    const std::optional<topology::Topology>& user_topology);
+    const std::optional<topology::Topology>& user_topology, const topology::Slo& slo);
 
 // Never throws for invalid input or a broken environment: that is the report's exit code with
 // the message in `reasons`.

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "harness/topology/loader.h"
+#include "harness/topology/slo_loader.h"
 #include "harness/validate/haproxy_config.h"
 #include "harness/validate/static_analysis.h"
 #include "harness/validate/validation.h"
@@ -27,8 +28,12 @@ std::vector<Finding> findings_for(const std::string& name) {
   const fs::path config_path = kCorpus / (name + ".cfg");
   const auto config = read_haproxy_config(config_path);
   std::optional<topology::Topology> user;
-  if (fs::exists(kCorpus / (name + ".toml"))) user = topology::load_topology(kCorpus / (name + ".toml"));
-  return analyse(config, make_run_topology(config_path, config, user));
+  topology::Slo slo;
+  if (fs::exists(kCorpus / (name + ".toml"))) {
+    user = topology::load_topology(kCorpus / (name + ".toml"));
+    slo = topology::load_slo(kCorpus / (name + ".toml"));
+  }
+  return analyse(config, make_run_topology(config_path, config, user, slo), slo);
 }
 
 std::set<std::string> checks(const std::vector<Finding>& findings, Finding::Severity severity) {
@@ -187,15 +192,18 @@ TEST(ValidateStatic, CorpusHasAtLeastFifteenBadAndSixGoodConfigs) {
 }
 
 TEST(ValidateStatic, SloTableIsReadFromTheTopologyAndRejectsUnknownKeys) {
-  const auto topology = topology::parse_topology(
+  const std::string text =
       "name = \"t\"\n[haproxy]\nconfig = \"good-roundrobin.cfg\"\n[slo]\navailability = \"99.9%\"\n"
-      "p99_latency = \"100ms\"\ndetection = \"3s\"\npeak_rate = 900\nrate = 300\nclients = 8\n",
-      kCorpus / "t.toml");
-  EXPECT_DOUBLE_EQ(topology.slo.availability, 0.999);
-  EXPECT_EQ(topology.slo.p99_latency, 100ms);
-  EXPECT_EQ(topology.slo.detection, 3s);
-  EXPECT_DOUBLE_EQ(topology.slo.peak_rate, 900);
-  EXPECT_EQ(topology.slo.clients, 8);
+      "p99_latency = \"100ms\"\ndetection = \"3s\"\npeak_rate = 900\nrate = 300\nclients = 8\n";
+  (void)topology::parse_topology(text, kCorpus / "t.toml");  // the strict loader accepts [slo]
+  const auto toml = topology::parse_toml(text, "t.toml");
+  const auto slo = topology::read_slo(topology::TableReader(toml.root, toml.file, "the top level"));
+  EXPECT_DOUBLE_EQ(slo.availability, 0.999);
+  EXPECT_EQ(slo.p99_latency, 100ms);
+  EXPECT_EQ(slo.detection, 3s);
+  EXPECT_DOUBLE_EQ(slo.peak_rate, 900);
+  EXPECT_EQ(slo.clients, 8);
+  EXPECT_EQ(topology::Slo{}.detection, 10s);  // the defaults a web tier accepts
   try {
     (void)topology::parse_topology(
         "name = \"t\"\n[haproxy]\nconfig = \"good-roundrobin.cfg\"\n[slo]\navailabilty = 0.9\n",
