@@ -12,7 +12,7 @@ namespace lbchaos::topology {
 
 struct Slo {
   double availability = 0.995;                      // successful requests, in every phase
-  Duration p99_latency = std::chrono::milliseconds(250);  // steady state and peak
+  Duration p99_latency = std::chrono::milliseconds(500);  // steady state and peak
   Duration detection = std::chrono::seconds(10);    // a dead server marked DOWN within
   Duration failover = std::chrono::seconds(10);     // a dead server out of traffic, errors over
   Duration recovery = std::chrono::seconds(10);     // a healed server serving again within
