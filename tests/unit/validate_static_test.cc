@@ -121,7 +121,7 @@ TEST(ValidateStatic, FindingsCarryLineNumberAndSlo) {
   EXPECT_EQ(detection->where.line, 22);  // the default-server line
   ASSERT_TRUE(detection->value.has_value());
   EXPECT_DOUBLE_EQ(*detection->value, 24.0);  // inter 6s + 3 x fastinter 6s
-  EXPECT_EQ(detection->slo, "detection <= 10s");
+  EXPECT_EQ(detection->slo, "detection <= 10.00s");
 }
 
 // Each bad config of the corpus, and the check a reviewer would name.
