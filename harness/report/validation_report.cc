@@ -89,7 +89,9 @@ void print_validation(std::FILE* out, const ValidationReport& r) {
   const bool checked = r.haproxy_message.empty() && !(r.exit_code == 2 && r.suite.empty());
 
   fmt::print(out, "\n== 2. Static analysis\n");
-  if (!r.static_analysis) {
+  if (!checked) {
+    fmt::print(out, "not run\n");
+  } else if (!r.static_analysis) {
     fmt::print(out, "off (--no-static): the verdict rests on measurements only\n");
   } else if (checked) {
     int errors = 0;
@@ -105,6 +107,7 @@ void print_validation(std::FILE* out, const ValidationReport& r) {
   }
 
   fmt::print(out, "\n== 3. Generated suite\n");
+  if (!checked) fmt::print(out, "not run\n");
   if (checked) {
     const auto& plan = r.candidate.plan;
     if (!plan.backend.empty()) {
