@@ -293,6 +293,9 @@ Corruption wrong_server_port(Config config) {
 }  // namespace
 
 Corruption corrupt(std::string_view good, std::string_view mode) {
+  if (mode == kUnchangedMode) {
+    return {std::string(good), "the running config, unchanged (a graceful reload)"};
+  }
   Config config(good);
   if (mode == "syntax_error_new_server") return syntax_error_new_server(std::move(config));
   if (mode == "unknown_keyword") return unknown_keyword(std::move(config));

@@ -18,6 +18,10 @@ inline constexpr std::array<std::string_view, 6> kCorruptionModes{
     "wrong_server_port",         // the first server points at port 1, where nothing listens
 };
 
+// Not a corruption: the config reloaded as it is (a graceful reload under load, which must not
+// fail a request). Used by `lbchaos validate`'s generated suite; not offered to scenario files.
+inline constexpr std::string_view kUnchangedMode = "unchanged";
+
 struct Corruption {
   std::string text;     // the corrupted config
   std::string summary;  // for the journal: "added server web4 to backend app with 'chekc'"

@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "harness/probes/detection_prediction.h"
 #include "harness/probes/families.h"
 #include "harness/probes/probe_support.h"
 
@@ -51,10 +52,8 @@ std::string predicted_detection(const Topology& topology, std::string_view targe
   const bool fails_at_once = (effects & scenario::kChecksFailAtOnce) != 0;
   const bool hangs = (effects & scenario::kChecksHang) != 0;
   if (!fails_at_once && !hangs) return "";
-  const Duration fastinter = check.fastinter.value_or(check.inter);
-  Duration low = (check.fall - 1) * fastinter;
-  if (hangs) low += check.fall * check.timeout.value_or(check.inter);
-  const Duration high = low + check.inter;
+  const auto [low, high] =
+      predict_detection(check, hangs ? CheckFailure::kHangs : CheckFailure::kFailsAtOnce);
   return fmt::format(" (predicted {:.2f}–{:.2f} s)", to_seconds(low.count()),
                      to_seconds(high.count()));
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "harness/scenario/model.h"
-#include "harness/topology/toml_reader.h"
+#include "harness/model/model.h"
+#include "harness/common/toml_reader.h"
 
 // The [traffic] keys that say what traffic looks like (the request mix, TCP traffic), read after
 // the keys that say how much of it (rate, duration, ...) in loader.cc.

@@ -12,6 +12,7 @@
 #include "harness/common/loopback.h"
 #include "harness/common/toml_reader.h"
 #include "harness/topology/haproxy_rewrite.h"
+#include "harness/topology/slo_loader.h"
 
 namespace lbchaos::topology {
 namespace {
@@ -19,8 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 5> kTopLevelKeys{"name", "haproxy", "backend", "frontend",
-                                                        "alerting"};
+constexpr std::array<std::string_view, 6> kTopLevelKeys{"name",     "haproxy",  "backend",
+                                                        "frontend", "alerting", "slo"};
 constexpr std::array<std::string_view, 7> kAlertingKeys{
     "engine", "rules", "scrape_interval", "alertmanager", "prometheus", "promtool", "alertmanager_binary"};
 constexpr std::array<std::string_view, 2> kAlertEngines{"embedded", "prometheus"};
@@ -100,6 +101,7 @@ class TopologyLoader {
     }
     read_frontends();
     read_alerting();
+    (void)read_slo(root_);  // strictly, here; `lbchaos validate` reads it with load_slo()
     if (user_config()) add_user_config_servers();
     if (!user_config()) check_rendered_topology();
     return std::move(topology_);

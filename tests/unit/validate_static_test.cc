@@ -1,0 +1,219 @@
+// Static analysis (stage 2 of `lbchaos validate`) over the config model and the corpus under
+// tests/data/validate: every bad config is flagged with the reason a reviewer would name, and
+// no good config has an error.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "harness/topology/loader.h"
+#include "harness/topology/slo_loader.h"
+#include "harness/validate/haproxy_config.h"
+#include "harness/validate/static_analysis.h"
+#include "harness/validate/validation.h"
+
+namespace lbchaos::validate {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+const fs::path kCorpus = fs::path(LBCHAOS_TEST_DATA) / "validate";
+
+// The findings for a corpus config, with its .toml topology when it has one.
+std::vector<Finding> findings_for(const std::string& name) {
+  const fs::path config_path = kCorpus / (name + ".cfg");
+  const auto config = read_haproxy_config(config_path);
+  std::optional<topology::Topology> user;
+  topology::Slo slo;
+  if (fs::exists(kCorpus / (name + ".toml"))) {
+    user = topology::load_topology(kCorpus / (name + ".toml"));
+    slo = topology::load_slo(kCorpus / (name + ".toml"));
+  }
+  return analyse(config, make_run_topology(config_path, config, user, slo), slo);
+}
+
+std::set<std::string> checks(const std::vector<Finding>& findings, Finding::Severity severity) {
+  std::set<std::string> out;
+  for (const auto& f : findings) {
+    if (f.severity == severity) out.insert(f.check);
+  }
+  return out;
+}
+
+TEST(ValidateConfigModel, ReadsDefaultsInheritanceDefaultServerAndTimeouts) {
+  const auto config = parse_haproxy_config(R"(global
+    maxconn 500
+defaults base
+    mode http
+    timeout server 3s
+    option redispatch
+    retries 2
+frontend www
+    bind :80
+    use_backend api if { path_beg /api }
+    default_backend app
+backend app
+    balance leastconn
+    no option redispatch
+    option httpchk HEAD /ready
+    timeout check 250   # ms
+    default-server inter 1s fastinter 300ms fall 4 rise 3
+    server a 10.0.0.1:80 check weight 5 maxconn 20
+    server b 10.0.0.2:80 check backup inter 2s
+defaults other
+    mode tcp
+backend api from base
+    server c "10.0.0.3:80" check
+)", "t.cfg");
+  EXPECT_EQ(config.global_maxconn, 500);
+  ASSERT_EQ(config.proxies.size(), 3U);
+  const auto* app = config.find("app");
+  ASSERT_NE(app, nullptr);
+  EXPECT_TRUE(app->http);
+  EXPECT_EQ(app->balance.value, "leastconn");
+  EXPECT_FALSE(app->redispatch.value);
+  EXPECT_EQ(app->redispatch.line, 14);
+  EXPECT_EQ(app->retries.value, 2);
+  EXPECT_EQ(app->check_path, "/ready");
+  EXPECT_EQ(app->timeout("server")->value, 3s);
+  EXPECT_EQ(app->timeout("check")->value, 250ms);
+  ASSERT_EQ(app->servers.size(), 2U);
+  const auto& a = app->servers[0];
+  EXPECT_EQ(a.weight, 5);
+  EXPECT_EQ(a.maxconn, 20);
+  EXPECT_EQ(a.inter, 1s);
+  EXPECT_EQ(a.fastinter, 300ms);
+  EXPECT_EQ(a.fall, 4);
+  EXPECT_EQ(a.rise, 3);
+  EXPECT_EQ(a.line, 18);
+  EXPECT_TRUE(app->servers[1].backup);
+  EXPECT_EQ(app->servers[1].inter, 2s);
+  // `from base` picks the named defaults, not the last one.
+  const auto* api = config.find("api");
+  ASSERT_NE(api, nullptr);
+  EXPECT_TRUE(api->http);
+  EXPECT_TRUE(api->redispatch.value);
+  EXPECT_EQ(api->servers[0].address, "10.0.0.3:80");
+  EXPECT_EQ(config.traffic_backend(), app);
+}
+
+TEST(ValidateConfigModel, ParsesHaproxyTimes) {
+  EXPECT_EQ(parse_haproxy_time("500"), 500ms);
+  EXPECT_EQ(parse_haproxy_time("2s"), 2s);
+  EXPECT_EQ(parse_haproxy_time("1m"), 1min);
+  EXPECT_EQ(parse_haproxy_time("100us"), 100us);
+  EXPECT_FALSE(parse_haproxy_time("fast").has_value());
+}
+
+TEST(ValidateStatic, FindingsCarryLineNumberAndSlo) {
+  const auto findings = findings_for("bad-slow-detection");
+  const Finding* detection = nullptr;
+  for (const auto& f : findings) {
+    if (f.check == "detection_time") detection = &f;
+  }
+  ASSERT_NE(detection, nullptr);
+  EXPECT_EQ(detection->severity, Finding::Severity::kError);
+  EXPECT_THAT(detection->where.file, HasSubstr("bad-slow-detection.cfg"));
+  EXPECT_EQ(detection->where.line, 22);  // the default-server line
+  ASSERT_TRUE(detection->value.has_value());
+  EXPECT_DOUBLE_EQ(*detection->value, 24.0);  // inter 6s + 3 x fastinter 6s
+  EXPECT_EQ(detection->slo, "detection <= 10.00s");
+}
+
+// Each bad config of the corpus, and the check a reviewer would name.
+const std::map<std::string, std::string> kBad{
+    {"bad-slow-detection", "detection_time"},
+    {"bad-slow-recovery", "recovery_time"},
+    {"bad-missing-check", "no_health_check"},
+    {"bad-no-redispatch", "no_redispatch"},
+    {"bad-retries-zero", "no_retries"},
+    {"bad-weight-zero", "weight_zero"},
+    {"bad-weights-skewed", "distribution"},
+    {"bad-small-server-equal-weight", "distribution"},
+    {"bad-balance-first-no-maxconn", "balance_first_maxconn"},
+    {"bad-source-behind-nat", "hash_few_clients"},
+    {"bad-maxconn-queue", "maxconn"},
+    {"bad-timeout-server", "timeout_server"},
+    {"bad-http-check-status", "health_check_expect"},
+    {"bad-http-check-string", "health_check_expect"},
+    {"bad-all-weights-zero", "weights_all_zero"},
+    {"bad-timeout-check", "timeout_check"},
+    {"bad-timeout-connect", "timeout_connect"},
+};
+
+TEST(ValidateStatic, EveryBadCorpusConfigFailsWithTheReasonAReviewerWouldName) {
+  for (const auto& [name, check] : kBad) {
+    const auto errors = checks(findings_for(name), Finding::Severity::kError);
+    EXPECT_TRUE(errors.contains(check)) << name << " should fail with " << check;
+  }
+  // Seed 004: the small server is also over its capacity at the peak.
+  EXPECT_TRUE(checks(findings_for("bad-small-server-equal-weight"), Finding::Severity::kError)
+                  .contains("capacity"));
+}
+
+TEST(ValidateStatic, EveryGoodCorpusConfigHasNoError) {
+  for (const auto& entry : fs::directory_iterator(kCorpus)) {
+    const auto stem = entry.path().stem().string();
+    if (entry.path().extension() != ".cfg" || stem.rfind("good-", 0) != 0) continue;
+    const auto findings = findings_for(stem);
+    for (const auto& f : findings) {
+      EXPECT_NE(f.severity, Finding::Severity::kError)
+          << stem << ": " << f.where.to_string() << " " << f.check << ": " << f.message;
+    }
+  }
+}
+
+TEST(ValidateStatic, WarningsDoNotFailValidation) {
+  EXPECT_TRUE(checks(findings_for("warn-single-lb"), Finding::Severity::kWarning).contains("single_lb"));
+  EXPECT_TRUE(checks(findings_for("warn-single-server"), Finding::Severity::kWarning)
+                  .contains("single_server"));
+  EXPECT_TRUE(checks(findings_for("warn-unrouted"), Finding::Severity::kWarning)
+                  .contains("unrouted_requests"));
+  for (const auto* name : {"warn-single-lb", "warn-single-server", "warn-unrouted"}) {
+    EXPECT_TRUE(checks(findings_for(name), Finding::Severity::kError).empty()) << name;
+  }
+}
+
+TEST(ValidateStatic, CorpusHasAtLeastFifteenBadAndSixGoodConfigs) {
+  int bad = 0;
+  int good = 0;
+  for (const auto& entry : fs::directory_iterator(kCorpus)) {
+    if (entry.path().extension() != ".cfg") continue;
+    const auto stem = entry.path().stem().string();
+    bad += stem.rfind("bad-", 0) == 0 ? 1 : 0;
+    good += stem.rfind("good-", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_GE(bad, 15);
+  EXPECT_GE(good, 6);
+}
+
+TEST(ValidateStatic, SloTableIsReadFromTheTopologyAndRejectsUnknownKeys) {
+  const std::string text =
+      "name = \"t\"\n[haproxy]\nconfig = \"good-roundrobin.cfg\"\n[slo]\navailability = \"99.9%\"\n"
+      "p99_latency = \"100ms\"\ndetection = \"3s\"\npeak_rate = 900\nrate = 300\nclients = 8\n";
+  (void)topology::parse_topology(text, kCorpus / "t.toml");  // the strict loader accepts [slo]
+  const auto toml = topology::parse_toml(text, "t.toml");
+  const auto slo = topology::read_slo(topology::TableReader(toml.root, toml.file, "the top level"));
+  EXPECT_DOUBLE_EQ(slo.availability, 0.999);
+  EXPECT_EQ(slo.p99_latency, 100ms);
+  EXPECT_EQ(slo.detection, 3s);
+  EXPECT_DOUBLE_EQ(slo.peak_rate, 900);
+  EXPECT_EQ(slo.clients, 8);
+  EXPECT_EQ(topology::Slo{}.detection, 10s);  // the defaults a web tier accepts
+  try {
+    (void)topology::parse_topology(
+        "name = \"t\"\n[haproxy]\nconfig = \"good-roundrobin.cfg\"\n[slo]\navailabilty = 0.9\n",
+        kCorpus / "t.toml");
+    FAIL() << "an unknown [slo] key was accepted";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("t.toml:5:1"));
+    EXPECT_THAT(e.what(), HasSubstr("availabilty"));
+  }
+}
+
+}  // namespace
+}  // namespace lbchaos::validate
