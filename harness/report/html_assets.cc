@@ -50,8 +50,8 @@ vertical-align:-1px}
 .line{fill:none;stroke-width:1.6;stroke-linejoin:round}
 .p50{stroke:#2a6fdb}.p99{stroke:#e07b00}.legend-p50{fill:#2a6fdb;font-weight:600}
 .legend-p99{fill:#e07b00;font-weight:600}
-.fault-window{fill:rgba(214,60,50,.09)}
-.fault-edge{stroke:#d14b3f;stroke-dasharray:3 3}
+.fault-window{fill:rgba(214,60,50,.13);pointer-events:none}
+.fault-edge{stroke:#d14b3f;stroke-dasharray:3 3;pointer-events:none}
 .fault-label{fill:#b3372d;font-weight:600}
 .lane-label{fill:#3a4350}.alert-label{font-size:10px}
 .lane-bg{fill:#f7f8fa}
@@ -70,7 +70,7 @@ vertical-align:-1px}
 .reload-accepted{fill:#3c9a5f}.reload-refused{fill:#d9534f}
 .abort-line{stroke:#111;stroke-width:1.5;stroke-dasharray:6 3}.abort-label{fill:#111;font-weight:600}
 .cursor{stroke:#1d2430;stroke-width:1;visibility:hidden;pointer-events:none}
-.hover-area{fill:transparent;cursor:crosshair}
+svg.timeline{cursor:crosshair}
 .detail{color:var(--muted);font-size:13px}
 .error-box{background:#fdf3f2;border-left:3px solid var(--fail);padding:8px 12px;margin:10px 0}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:30px}

@@ -22,7 +22,7 @@ constexpr double kPlotRight = 950;
 constexpr double kFaultLabelBand = 34;  // two rows of fault labels above the charts
 constexpr double kThroughputHeight = 150;
 constexpr double kLatencyHeight = 110;
-constexpr double kPanelGap = 26;
+constexpr double kPanelGap = 36;
 
 double number_or(const json& j, const char* key, double fallback) {
   if (!j.is_object()) return fallback;
@@ -69,7 +69,8 @@ void draw_throughput(SvgBuilder& svg, const std::vector<ChartColumn>& columns, c
   // One path per outcome: successes at the bottom, each error class stacked above.
   std::vector<std::string> paths(1 + kErrorClasses.size());
   for (const auto& c : columns) {
-    const double x0 = x(c.from_s), w = std::max(x(c.to_s) - x0, 0.6);
+    // A little overlap, so dense columns do not show seams between them.
+    const double x0 = x(c.from_s), w = std::max(x(c.to_s) - x0, 0.6) + 0.3;
     double base = 0;
     const auto stack = [&](std::string& path, double count) {
       if (count <= 0) return;
@@ -224,22 +225,19 @@ std::string scenario_figure(const json& scenario, int index) {
   const double bottom = y;
   draw_time_axis(body, x, end_s, bottom);
 
-  SvgBuilder overlay;  // under the data: the shading must not hide the bars
-  draw_fault_windows(overlay, scenario, x, end_s, charts_top - 6, bottom);
-  SvgBuilder top_layer;
+  SvgBuilder top_layer;  // translucent over the data, so bars tint instead of hiding it
+  draw_fault_windows(top_layer, scenario, x, end_s, charts_top - 6, bottom);
   draw_abort(top_layer, scenario, x, charts_top - 6, bottom);
   top_layer.line(kPlotLeft, charts_top - 6, kPlotLeft, bottom, "cursor");
-  top_layer.rect(kPlotLeft, charts_top - 6, kPlotRight - kPlotLeft, bottom - charts_top + 6,
-                 "hover-area");
 
   const double height = bottom + 42;
   return fmt::format(
       "<div class=\"figure\" data-scenario=\"{0}\"><svg class=\"timeline\" id=\"fig-{0}\" "
       "viewBox=\"0 0 {1} {2}\" width=\"{1}\" height=\"{2}\" role=\"img\" "
-      "aria-label=\"timeline of the run\">{3}{4}{5}</svg><div class=\"readout\" "
+      "aria-label=\"timeline of the run\">{3}{4}</svg><div class=\"readout\" "
       "id=\"readout-{0}\">hover the chart for the numbers of one moment</div></div>\n"
-      "<script type=\"application/json\" id=\"data-{0}\">{6}</script>\n",
-      index, px(kWidth), px(height), overlay.markup(), body.markup(), top_layer.markup(),
+      "<script type=\"application/json\" id=\"data-{0}\">{5}</script>\n",
+      index, px(kWidth), px(height), body.markup(), top_layer.markup(),
       columns_json(columns, scenario, bucket_s, end_s));
 }
 

@@ -31,21 +31,20 @@ double at_s(const json& event, const char* key = "at_s") {
 void lane_label(SvgBuilder& svg, const LaneFrame& frame, double y, const std::string& text,
                 const std::string& css_class = "lane-label") {
   // Long labels keep their end (the server or alert name) readable.
-  const std::string shown = text.size() > 24 ? "…" + text.substr(text.size() - 23) : text;
+  const std::string shown = text.size() > 28 ? "…" + text.substr(text.size() - 27) : text;
   svg.text(frame.plot_left - 6, y, shown, css_class, "end");
 }
 
-// "HaproxyServerDown{server=web1}": one alert instance, as the timeline names it.
+// "HaproxyServerDown web1": one alert instance, by its rule and label values (short enough for
+// the lane's label; the full labels are in the tooltip and the journal).
 std::string alert_instance(const json& event) {
-  std::string labels;
+  std::string name = event.value("rule", "?");
   if (const auto it = event.find("labels"); it != event.end() && it->is_object()) {
-    for (const auto& [name, value] : it->items()) {
-      labels += fmt::format("{}{}={}", labels.empty() ? "" : ",", name,
-                            value.is_string() ? value.get<std::string>() : value.dump());
+    for (const auto& [key, value] : it->items()) {
+      name += " " + (value.is_string() ? value.get<std::string>() : value.dump());
     }
   }
-  const std::string rule = event.value("rule", "?");
-  return labels.empty() ? rule : fmt::format("{}{{{}}}", rule, labels);
+  return name;
 }
 
 }  // namespace
@@ -138,12 +137,13 @@ double draw_server_lanes(SvgBuilder& svg, const json& scenario,
 double draw_alert_and_reload_lanes(SvgBuilder& svg, const json& scenario, const LaneFrame& frame,
                                    double top) {
   double y = top;
-  const json* alerts = nullptr;
-  if (const auto it = scenario.find("alerts"); it != scenario.end()) alerts = &*it;
+  static const json kNoAlerts = json::object();
+  const auto alerts_it = scenario.find("alerts");
+  const json& alerts = alerts_it != scenario.end() ? *alerts_it : kNoAlerts;
   // Alert instances in order of first appearance, each with its state changes.
   std::vector<std::string> order;
   std::map<std::string, std::vector<std::pair<double, std::string>>> changes;
-  for (const auto& e : array_at(alerts ? *alerts : json(), "events")) {
+  for (const auto& e : array_at(alerts, "events")) {
     const auto name = alert_instance(e);
     if (!changes.contains(name)) order.push_back(name);
     changes[name].emplace_back(at_s(e), e.value("state", ""));
