@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "harness/report/console_strip.h"
 #include "harness/report/format.h"
+#include "harness/report/json_journal.h"
 
 namespace lbchaos::report {
 
@@ -42,6 +44,11 @@ void print_scenario(std::FILE* out, const scenario::ScenarioResult& result) {
                format_threshold(p.threshold, p.comparison, p.unit),
                upper(std::string(probes::to_string(p.verdict))));
     if (!p.detail.empty()) fmt::print(out, "     {}\n", p.detail);
+  }
+  if (!result.recording.records.empty()) {
+    for (const auto& line : availability_strip(scenario_journal_json(result), locale_is_utf8())) {
+      fmt::print(out, "{}\n", line);
+    }
   }
   std::fflush(out);
 }
