@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -9,9 +10,9 @@
 
 // A journal as `lbchaos run --json` writes it, generated instead of recorded: one scenario of
 // `seconds` of traffic at `rate` req/s over three servers, with web1 killed from kill_at_s for
-// 300 s (haproxy marks it DOWN 1.2 s later), one bucket of 50 refused requests at spike_at_s,
+// 300 s (haproxy marks it DOWN 1.2 s later), one bucket of 50 refused requests (at most half the bucket) at spike_at_s,
 // an alert that goes pending, fires and resolves, and two reloads (one refused).
-namespace lbchaos::testing {
+namespace lbchaos::test_support {
 
 struct SyntheticRun {
   double seconds = 3600;
@@ -32,7 +33,7 @@ inline nlohmann::json synthetic_scenario(const SyntheticRun& run, const std::str
     const double t = static_cast<double>(i) * bucket_s;
     const bool web1_down = t >= run.kill_at_s + 1.2 && t < heal_s + 2;
     const bool spike = i == spike_bucket;
-    const std::int64_t refused = spike ? 50 : 0;
+    const std::int64_t refused = spike ? std::min<std::int64_t>(50, per_bucket / 2) : 0;
     const std::int64_t ok = per_bucket - refused;
     const std::int64_t web1 = web1_down ? 0 : ok / 3;
     const std::int64_t web2 = (ok - web1) / 2;
@@ -101,4 +102,4 @@ inline nlohmann::json synthetic_journal(const SyntheticRun& run) {
           {"summary", {{"passed", 1}, {"failed", 1}, {"errors", 0}}}};
 }
 
-}  // namespace lbchaos::testing
+}  // namespace lbchaos::test_support
