@@ -31,17 +31,19 @@ double at_s(const json& event, const char* key = "at_s") {
 void lane_label(SvgBuilder& svg, const LaneFrame& frame, double y, const std::string& text,
                 const std::string& css_class = "lane-label") {
   // Long labels keep their end (the server or alert name) readable.
-  const std::string shown = text.size() > 28 ? "…" + text.substr(text.size() - 27) : text;
+  const std::string shown = text.size() > 30 ? "…" + text.substr(text.size() - 29) : text;
   svg.text(frame.plot_left - 6, y, shown, css_class, "end");
 }
 
-// "HaproxyServerDown web1": one alert instance, by its rule and label values (short enough for
-// the lane's label; the full labels are in the tooltip and the journal).
+// "HaproxyServerDown web1": one alert instance, by its rule and the label that says what it is
+// about (server, else proxy, else instance); the full labels are in the tooltip and the journal.
 std::string alert_instance(const json& event) {
   std::string name = event.value("rule", "?");
   if (const auto it = event.find("labels"); it != event.end() && it->is_object()) {
-    for (const auto& [key, value] : it->items()) {
-      name += " " + (value.is_string() ? value.get<std::string>() : value.dump());
+    for (const char* key : {"server", "proxy", "instance"}) {
+      if (const auto label = it->find(key); label != it->end() && label->is_string()) {
+        return name + " " + label->get<std::string>();
+      }
     }
   }
   return name;
@@ -60,6 +62,8 @@ std::vector<std::string> lane_servers(const json& scenario) {
       servers.push_back(name);
     }
   }
+  // The timeline lists servers as traffic first reached them; people look for them by name.
+  std::sort(servers.begin(), servers.end());
   return servers;
 }
 
@@ -141,18 +145,22 @@ double draw_alert_and_reload_lanes(SvgBuilder& svg, const json& scenario, const 
   const auto alerts_it = scenario.find("alerts");
   const json& alerts = alerts_it != scenario.end() ? *alerts_it : kNoAlerts;
   // Alert instances in order of first appearance, each with its state changes.
+  // Keyed by rule and every label (two instances never share a lane), shown by a short name.
   std::vector<std::string> order;
+  std::map<std::string, std::string> names;
   std::map<std::string, std::vector<std::pair<double, std::string>>> changes;
   for (const auto& e : array_at(alerts, "events")) {
-    const auto name = alert_instance(e);
-    if (!changes.contains(name)) order.push_back(name);
-    changes[name].emplace_back(at_s(e), e.value("state", ""));
+    const auto key = e.value("rule", "") + e.value("labels", json::object()).dump();
+    if (!changes.contains(key)) order.push_back(key);
+    names[key] = alert_instance(e);
+    changes[key].emplace_back(at_s(e), e.value("state", ""));
   }
-  for (const auto& name : order) {
+  for (const auto& key : order) {
+    const std::string& name = names[key];
     svg.open("g", fmt::format("class=\"lane alert-lane\" data-alert=\"{}\"", html_escape(name)));
     lane_label(svg, frame, y + kAlertLaneHeight * 0.8, name, "lane-label alert-label");
     svg.rect(frame.plot_left, y, frame.plot_right - frame.plot_left, kAlertLaneHeight, "lane-bg");
-    const auto& list = changes[name];
+    const auto& list = changes[key];
     for (std::size_t i = 0; i < list.size(); ++i) {
       const auto& [t, state] = list[i];
       if (state == "resolved") {
