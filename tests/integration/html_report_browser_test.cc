@@ -68,7 +68,7 @@ TEST(HtmlReportInBrowser, KillAndHealReportLoadsOfflineAndDrawsWhatTheJournalSay
   EXPECT_THAT(messages, ::testing::Not(HasSubstr(":CONSOLE"))) << messages;
   EXPECT_THAT(messages, ::testing::Not(HasSubstr("Uncaught"))) << messages;
   EXPECT_THAT(messages, ::testing::Not(HasSubstr("ERR_"))) << messages;
-  EXPECT_FALSE(std::regex_search(dom, std::regex(R"((src|href)="(https?:)?//)")));
+  EXPECT_FALSE(std::regex_search(dom, std::regex(R"re((src|href)="(https?:)?//)re")));
 
   // One shaded window per fault, one lane per server.
   EXPECT_EQ(count(dom, "class=\"fault-window\""), scenario["fault_events"].size());
@@ -85,7 +85,7 @@ TEST(HtmlReportInBrowser, KillAndHealReportLoadsOfflineAndDrawsWhatTheJournalSay
   ASSERT_GE(down_event, 0) << "haproxy reported no DOWN for app/web1";
   std::smatch span;
   ASSERT_TRUE(std::regex_search(
-      dom, span, std::regex(R"(data-server="app/web1" data-state="DOWN" data-from-s="([0-9.]+)")")))
+      dom, span, std::regex(R"re(data-server="app/web1" data-state="DOWN" data-from-s="([0-9.]+)")re")))
       << "no DOWN span in web1's lane";
   EXPECT_NEAR(std::stod(span[1]), down_event, kBucketS);
 
