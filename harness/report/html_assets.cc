@@ -72,7 +72,6 @@ vertical-align:-1px}
 .cursor{stroke:#1d2430;stroke-width:1;visibility:hidden;pointer-events:none}
 svg.timeline{cursor:crosshair}
 .detail{color:var(--muted);font-size:13px;overflow-wrap:anywhere}
-table.probes td:nth-child(2),table.probes td:nth-child(3){overflow-wrap:anywhere}
 .error-box{background:#fdf3f2;border-left:3px solid var(--fail);padding:8px 12px;margin:10px 0}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:30px}
 )CSS";

@@ -15,6 +15,7 @@ using nlohmann::json;
 constexpr double kServerLaneHeight = 22;
 constexpr double kAlertLaneHeight = 14;
 constexpr double kLaneGap = 5;
+constexpr std::size_t kLabelChars = 26;
 
 const json& array_at(const json& object, const char* key) {
   static const json kEmpty = json::array();
@@ -30,8 +31,11 @@ double at_s(const json& event, const char* key = "at_s") {
 
 void lane_label(SvgBuilder& svg, const LaneFrame& frame, double y, const std::string& text,
                 const std::string& css_class = "lane-label") {
-  // Long labels keep their end (the server or alert name) readable.
-  const std::string shown = text.size() > 30 ? "…" + text.substr(text.size() - 29) : text;
+  // Long labels lose the common "Haproxy" of rule names, then their start: the end (the server
+  // or alert name) stays readable.
+  std::string shown = text;
+  if (shown.size() > kLabelChars && shown.rfind("Haproxy", 0) == 0) shown = shown.substr(7);
+  if (shown.size() > kLabelChars) shown = "…" + shown.substr(shown.size() - (kLabelChars - 1));
   svg.text(frame.plot_left - 6, y, shown, css_class, "end");
 }
 

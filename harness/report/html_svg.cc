@@ -48,7 +48,15 @@ double Scale::operator()(double value) const {
 std::vector<double> Scale::ticks(int count) const {
   std::vector<double> out;
   if (log_) {
-    for (double e = std::ceil(d0_); e <= d1_ + 1e-9; ++e) out.push_back(std::pow(10.0, e));
+    // Powers of ten; with two decades or fewer, also 2x and 5x of each.
+    const bool fine = d1_ - d0_ <= 2 + 1e-9;
+    for (double e = std::floor(d0_); e <= d1_ + 1e-9; ++e) {
+      for (const double m : {1.0, 2.0, 5.0}) {
+        if (m > 1 && !fine) continue;
+        const double v = m * std::pow(10.0, e);
+        if (std::log10(v) >= d0_ - 1e-9 && std::log10(v) <= d1_ + 1e-9) out.push_back(v);
+      }
+    }
     return out;
   }
   const double raw_step = (d1_ - d0_) / std::max(count, 1);
