@@ -1,5 +1,6 @@
-// `lbchaos run PATH... [--json F] [--junit F] [--seed N] [--keep]`: run scenarios, print a
-// table per scenario, write the journal and JUnit XML, exit 0/1/2/3.
+// `lbchaos run PATH... [--json F] [--junit F] [--html F] [--seed N] [--shard I/N] [--keep]`: run
+// scenarios (all, or one shard of them), print a table per scenario, write the journal, JUnit XML
+// and HTML report, exit 0/1/2/3.
 #include <unistd.h>
 
 #include <utility>
@@ -27,13 +28,16 @@
 #include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
+#include "harness/cli/command_line.h"
 #include "harness/process/network_isolation.h"
 #include "harness/report/console_report.h"
+#include "harness/report/html_report.h"
 #include "harness/report/json_journal.h"
 #include "harness/report/junit_report.h"
 #include "harness/scenario/loader.h"
 #include "harness/scenario/preflight.h"
 #include "harness/scenario/runner.h"
+#include "harness/scenario/shard.h"
 
 namespace lbchaos::cli {
 
@@ -46,25 +50,68 @@ struct RunCommandOptions {
   std::vector<std::string> paths;
   std::string json;
   std::string junit;
+  std::string html;
+  std::string shard;
   std::optional<std::uint64_t> seed;
   bool keep = false;
   bool verbose = false;
   bool no_isolate = false;
 };
 
+// A scenario of the suite with its place in it (what `merge` orders shards' scenarios by).
+struct SuiteEntry {
+  std::size_t suite_index = 0;
+  std::string suite_path;  // relative to the folder or file it was named by
+};
+
 // Every scenario named by the paths (topology files in a folder are skipped), loaded before
-// anything runs so that one bad file stops the run with exit 2 and nothing started.
-std::vector<scenario::Scenario> load_scenarios(const std::vector<std::string>& paths) {
+// anything runs so that one bad file stops the run with exit 2 and nothing started; with a shard,
+// only the scenarios that fall in it.
+std::vector<scenario::Scenario> load_scenarios(const RunCommandOptions& options,
+                                               const std::optional<scenario::Shard>& shard,
+                                               std::vector<SuiteEntry>& entries) {
+  const auto& paths = options.paths;
   std::vector<scenario::Scenario> scenarios;
+  std::size_t index = 0;
   for (const auto& file : expand_toml_paths(paths)) {
     const bool named = std::find(paths.begin(), paths.end(), file.string()) != paths.end();
     if (!named && !scenario::looks_like_scenario(file)) continue;
-    scenarios.push_back(scenario::load_scenario(file));
+    auto loaded = scenario::load_scenario(file);
+    SuiteEntry entry{index++, scenario::suite_relative_path(file, paths)};
+    if (shard && scenario::shard_of(entry.suite_path, options.seed.value_or(loaded.seed),
+                                    shard->total) != shard->index) {
+      continue;
+    }
+    scenarios.push_back(std::move(loaded));
+    entries.push_back(std::move(entry));
   }
-  if (scenarios.empty()) {
+  if (index == 0) {
     throw InputError(fmt::format("no scenario files in {}", fmt::join(paths, ", ")));
   }
   return scenarios;
+}
+
+// The journal as written to --json and drawn by --html: the results, the command line, the
+// shard, and each scenario's place in the suite and exit code (for `merge`).
+nlohmann::json run_journal(const std::vector<scenario::ScenarioResult>& results,
+                           const std::vector<SuiteEntry>& entries,
+                           const std::optional<scenario::Shard>& shard,
+                           const process::NetworkIsolation& isolation) {
+  auto journal = report::journal_json(results, isolation);
+  journal["command_line"] = command_line();
+  journal["shard"] = shard ? nlohmann::json{{"index", shard->index}, {"total", shard->total}}
+                           : nlohmann::json(nullptr);
+  for (std::size_t i = 0; i < results.size() && i < entries.size(); ++i) {
+    auto& s = journal["scenarios"][i];
+    s["suite_index"] = entries[i].suite_index;
+    s["suite_path"] = entries[i].suite_path;
+    const auto& r = results[i];
+    using Outcome = scenario::ScenarioResult::Outcome;
+    s["exit_code"] = r.outcome == Outcome::kPassed  ? int{kExitOk}
+                     : r.outcome == Outcome::kError ? r.error_exit_code
+                                                    : int{kExitProbeFailed};
+  }
+  return journal;
 }
 
 // What `lbchaos check` verifies, for every scenario before the first runs: a fault that cannot
@@ -127,11 +174,18 @@ int run_scenarios(const RunCommandOptions& options) {
   }
   spdlog::info("network: {}", isolation.why);
   std::vector<scenario::Scenario> scenarios;
+  std::vector<SuiteEntry> entries;
+  std::optional<scenario::Shard> shard;
   try {
-    scenarios = load_scenarios(options.paths);
+    if (!options.shard.empty()) shard = scenario::parse_shard(options.shard);
+    scenarios = load_scenarios(options, shard, entries);
   } catch (const InputError& e) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
+  }
+  if (shard) {
+    spdlog::info("shard {}/{}: {} scenario(s) of the suite", shard->index, shard->total,
+                 scenarios.size());
   }
 
   asio::io_context io(1);  // one thread owns everything: no locking
@@ -169,7 +223,11 @@ int run_scenarios(const RunCommandOptions& options) {
 
   report::print_summary(stdout, results);
   try {
-    if (!options.json.empty()) report::write_json_journal(options.json, results, isolation);
+    if (!options.json.empty() || !options.html.empty()) {
+      const auto journal = run_journal(results, entries, shard, isolation);
+      if (!options.json.empty()) report::write_json(options.json, journal);
+      if (!options.html.empty()) report::write_html_report(journal, options.html);
+    }
     if (!options.junit.empty()) report::write_junit(options.junit, results);
   } catch (const EnvironmentError& e) {
     spdlog::error("{}", e.what());
@@ -186,6 +244,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("paths", options->paths, "Scenario files or folders")->required();
   run->add_option("--json", options->json, "Write the JSON journal here");
   run->add_option("--junit", options->junit, "Write JUnit XML here");
+  run->add_option("--html", options->html, "Write the self-contained HTML report here");
+  run->add_option("--shard", options->shard,
+                  "Run only shard I of N (I/N, 1-based): a stable split by path and seed");
   run->add_option("--seed", options->seed, "Override every scenario's seed");
   run->add_flag("--keep", options->keep, "Keep run directories (configs, logs)");
   run->add_flag("-v,--verbose", options->verbose, "Debug logging");

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "harness/cli/command_line.h"
 #include "harness/cli/commands.h"
 #include "harness/common/exit_codes.h"
 
@@ -10,12 +11,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "lbchaos 0.1.0");
   int exit_code = lbchaos::kExitOk;
+  lbchaos::cli::remember_command_line(argc, argv);
   lbchaos::cli::add_run_command(app, exit_code);
   lbchaos::cli::add_up_command(app, exit_code);
   lbchaos::cli::add_check_command(app, exit_code);
   lbchaos::cli::add_load_command(app, exit_code);
   lbchaos::cli::add_backend_command(app, exit_code);
   lbchaos::cli::add_validate_command(app, exit_code);
+  lbchaos::cli::add_merge_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

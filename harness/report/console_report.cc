@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "harness/report/console_strip.h"
 #include "harness/report/format.h"
+#include "harness/report/json_journal.h"
 
 namespace lbchaos::report {
 
@@ -53,6 +55,11 @@ void print_scenario(std::FILE* out, const scenario::ScenarioResult& result) {
   }
   if (result.coverage.measured()) {
     fmt::print(out, "   route coverage: {}\n", result.coverage.summary());
+  }
+  if (!result.recording.records.empty()) {
+    for (const auto& line : availability_strip(scenario_journal_json(result), locale_is_utf8())) {
+      fmt::print(out, "{}\n", line);
+    }
   }
   std::fflush(out);
 }

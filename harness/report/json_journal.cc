@@ -194,12 +194,18 @@ json journal_json(const std::vector<scenario::ScenarioResult>& results,
   return out;
 }
 
+json scenario_journal_json(const scenario::ScenarioResult& result) { return scenario_json(result); }
+
+void write_json(const std::filesystem::path& file, const json& journal) {
+  std::ofstream out(file, std::ios::trunc);
+  out << journal.dump(2) << '\n';
+  if (!out.flush()) throw EnvironmentError("cannot write " + file.string());
+}
+
 void write_json_journal(const std::filesystem::path& file,
                         const std::vector<scenario::ScenarioResult>& results,
                         const std::optional<process::NetworkIsolation>& isolation) {
-  std::ofstream out(file, std::ios::trunc);
-  out << journal_json(results, isolation).dump(2) << '\n';
-  if (!out.flush()) throw EnvironmentError("cannot write " + file.string());
+  write_json(file, journal_json(results, isolation));
 }
 
 }  // namespace lbchaos::report

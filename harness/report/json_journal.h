@@ -20,6 +20,10 @@ namespace lbchaos::report {
 [[nodiscard]] nlohmann::json journal_json(
     const std::vector<scenario::ScenarioResult>& results,
     const std::optional<process::NetworkIsolation>& isolation = std::nullopt);
+// One scenario's entry in the journal's "scenarios" array.
+[[nodiscard]] nlohmann::json scenario_journal_json(const scenario::ScenarioResult& result);
+// Writes a journal already built (e.g. with the command line and shard added).
+void write_json(const std::filesystem::path& file, const nlohmann::json& journal);
 void write_json_journal(const std::filesystem::path& file,
                         const std::vector<scenario::ScenarioResult>& results,
                         const std::optional<process::NetworkIsolation>& isolation = std::nullopt);
