@@ -11,5 +11,7 @@ void add_check_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_load_command(CLI::App& app, int& exit_code);
 void add_backend_command(CLI::App& app, int& exit_code);
+// inject, heal, status, halt, note (cmd_control.cc)
+void add_control_commands(CLI::App& app, int& exit_code);
 
 }  // namespace lbchaos::cli

@@ -319,6 +319,14 @@ class ScenarioLoader {
     scenario_.file = fs::absolute(file).lexically_normal();
   }
 
+  // For one fault outside a scenario file (parse_fault): `table` is the root.
+  ScenarioLoader(const toml::table& table, const Topology& topology, std::string source)
+      : root_(table, std::move(source), "[fault]") {
+    scenario_.topology = topology;
+  }
+
+  [[nodiscard]] FaultSpec load_fault() const { return read_fault_body(root_, Duration{0}); }
+
   Scenario load() {
     root_.allow_only(kTopLevelKeys);
     scenario_.name = root_.required_string("name");
@@ -444,18 +452,25 @@ class ScenarioLoader {
 
   FaultSpec read_fault(const TableReader& table) const {
     check_fault_keys(table);
-    FaultSpec fault;
-    fault.where = table.position();
     if (!table.has("at")) {
       table.fail_here("missing required key 'at' in [fault] (when to inject it, counted from the "
                       "start of traffic, like \"5s\")");
     }
-    fault.at = *table.duration("at");
+    const Duration at = *table.duration("at");
     const Duration end = scenario_.traffic.duration;
-    if (fault.at >= end) {
+    if (at >= end) {
       table.fail("at", fmt::format("fault at {} is {} the end of the run (duration {})",
-                                   spell(fault.at), fault.at == end ? "at" : "after", spell(end)));
+                                   spell(at), at == end ? "at" : "after", spell(end)));
     }
+    return read_fault_body(table, at);
+  }
+
+  // Everything of a [[fault]] but its `at`: action, target, heal_after and parameters.
+  FaultSpec read_fault_body(const TableReader& table, Duration at) const {
+    check_fault_keys(table);
+    FaultSpec fault;
+    fault.where = table.position();
+    fault.at = at;
     if (!table.has("action")) table.fail_here("missing required key 'action' in [fault]");
     fault.action = *table.one_of("action", kActionNames);
     const ActionInfo& action = info_of(kActions, fault.action);
@@ -1023,6 +1038,11 @@ class ScenarioLoader {
 Scenario load_scenario(const std::filesystem::path& file) {
   const topology::TomlFile toml = topology::read_toml_file(file, "scenario");
   return ScenarioLoader(toml, file).load();
+}
+
+FaultSpec parse_fault(const toml::table& table, const topology::Topology& topology,
+                      std::string_view source) {
+  return ScenarioLoader(table, topology, std::string(source)).load_fault();
 }
 
 Scenario parse_scenario(std::string_view text, const std::filesystem::path& file) {

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include <toml++/toml.h>
+
 #include "harness/scenario/model.h"
 
 // Reads a scenario file (DESIGN.md "Files (TOML)", "Scenario") strictly, with the same rules as
@@ -18,6 +20,12 @@ namespace lbchaos::scenario {
 // The same rules over text already in memory, as if it had been read from `file` (the topology
 // path is still resolved against `file`'s directory and read from disk).
 [[nodiscard]] Scenario parse_scenario(std::string_view text, const std::filesystem::path& file);
+
+// One [[fault]] without its `at` (action, target, heal_after, parameters) with exactly the checks
+// and messages of a scenario file's, against `topology`; errors name `source` as the file. What
+// `lbchaos inject` validates a command line with.
+[[nodiscard]] FaultSpec parse_fault(const toml::table& table, const topology::Topology& topology,
+                                    std::string_view source);
 
 // True when `toml_file` has a top-level `topology` key, i.e. it is a scenario rather than a
 // topology (for commands given folders holding both). A file with a TOML syntax error is judged
