@@ -129,8 +129,9 @@ int run_up(const UpOptions& options) {
   try {
     topology = topology::load_topology(options.topology);
     const auto journal_path = options.journal.empty()
-                                  ? gameday::default_journal_path(topology->name,
-                                                                  std::chrono::system_clock::now())
+                                  ? gameday::default_journal_path(
+                                        process::RunDirectory::base_directory(), topology->name,
+                                        std::chrono::system_clock::now())
                                   : std::filesystem::path(options.journal);
     journal = std::make_unique<gameday::Journal>(journal_path, mono_now());
     run_dir.emplace(topology->name);
@@ -261,7 +262,7 @@ void add_up_command(CLI::App& app, int& exit_code) {
                  "Background open-loop traffic through every haproxy instance, requests/s");
   up->add_option("--journal", options->journal,
                  "Append the game-day journal (JSON Lines) here; default "
-                 "./lbchaos-gameday-<topology>-<time>.jsonl");
+                 "$LBCHAOS_TMPDIR|$TMPDIR|/tmp/gameday-<topology>-<time>.jsonl");
   up->add_flag("--keep", options->keep, "Keep the run directory (configs, logs) afterwards");
   up->add_flag("-v,--verbose", options->verbose, "Debug logging");
   up->callback([options, &exit_code] { exit_code = run_up(*options); });

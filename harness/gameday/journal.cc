@@ -35,13 +35,14 @@ nlohmann::json journal_entry(std::string_view event, std::chrono::system_clock::
   return entry;
 }
 
-std::filesystem::path default_journal_path(std::string_view topology,
+std::filesystem::path default_journal_path(const std::filesystem::path& base,
+                                           std::string_view topology,
                                            std::chrono::system_clock::time_point now) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
-  return std::filesystem::absolute(
-      fmt::format("lbchaos-gameday-{}-{:%Y%m%d-%H%M%S}.jsonl", topology, utc));
+  return std::filesystem::absolute(base /
+                                   fmt::format("gameday-{}-{:%Y%m%d-%H%M%S}.jsonl", topology, utc));
 }
 
 Journal::Journal(std::filesystem::path path, MonoTime start)

@@ -45,9 +45,11 @@ class Journal {
   int fd_ = -1;
 };
 
-// Where `up` writes its journal unless told: the current directory (it must outlive the run
-// directory), named after the topology and the start time.
-[[nodiscard]] std::filesystem::path default_journal_path(std::string_view topology,
+// Where `up` writes its journal unless told (--journal): next to the run directories, in `base`
+// ($LBCHAOS_TMPDIR, $TMPDIR or /tmp), not inside its own run directory, which is removed at the
+// end; named after the topology and the start time (UTC).
+[[nodiscard]] std::filesystem::path default_journal_path(const std::filesystem::path& base,
+                                                         std::string_view topology,
                                                          std::chrono::system_clock::time_point now);
 
 }  // namespace lbchaos::gameday

@@ -101,6 +101,7 @@ GameDaySession::~GameDaySession() { *alive_ = false; }
 
 void GameDaySession::start() {
   watching_ = true;
+  judge_from_ = mono_now();
   asio::co_spawn(deployment_.io(), watch(), asio::detached);
 }
 
@@ -207,7 +208,11 @@ asio::awaitable<void> GameDaySession::check_stop_conditions() {
   if (!halt_if.any() || !halted_reason_.empty() || finishing_) co_return;
   WindowStats window;
   if (traffic_ != nullptr && traffic_->current() != nullptr) {
-    window = window_stats(traffic_->current()->records(), to_ns(mono_now()), halt_if.over,
+    // After `halt --clear`, what failed before it no longer counts.
+    const MonoTime now = mono_now();
+    const Duration over = std::min<Duration>(
+        halt_if.over, std::chrono::duration_cast<Duration>(now - judge_from_));
+    window = window_stats(traffic_->current()->records(), to_ns(now), over,
                           traffic_->options().timeout);
   }
   std::vector<std::string> firing;
@@ -270,18 +275,22 @@ asio::awaitable<ControlResponse> GameDaySession::inject(const nlohmann::json& js
   fault->injected_at = mono_now();
   ActiveFault& f = *faults_.emplace_back(std::move(fault));
   const int epoch = halt_epoch_;
+  std::string failure;
   try {
     f.detail = co_await f.fault->inject();
   } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
     // Whatever part of it applied is undone: a failed inject still gets its heal.
     f.state = ActiveFault::State::kActive;
     journal_.write("inject_failed", {{"actor", to_json(actor)},
                                      {"command", command},
                                      {"fault", f.id},
-                                     {"error", e.what()}});
-    event(fmt::format("{} {} failed: {}", f.id, command, e.what()));
+                                     {"error", failure}});
+    event(fmt::format("{} {} failed: {}", f.id, command, failure));
     co_await heal_fault(f, harness_actor(), "its inject failed");
-    co_return error_response(kExitEnvironment, fmt::format("inject failed: {}", e.what()));
+    co_return error_response(kExitEnvironment, fmt::format("inject failed: {}", failure));
   }
   f.state = ActiveFault::State::kActive;
   journal_.write("inject", {{"actor", to_json(actor)},
@@ -431,6 +440,7 @@ asio::awaitable<ControlResponse> GameDaySession::halt(const nlohmann::json& args
       journal_.write("clear", {{"actor", to_json(actor)}, {"cleared", halted_reason_}});
       event(fmt::format("stop condition cleared by {}: injections allowed", actor.user));
       halted_reason_.clear();
+      judge_from_ = mono_now();
       message += "; stop condition cleared, injections allowed";
     }
   }

@@ -90,6 +90,7 @@ class GameDaySession {
   int next_fault_id_ = 1;
   int halt_epoch_ = 0;          // bumped by every halt: an inject in flight heals at once
   std::string halted_reason_;   // a stop condition tripped
+  MonoTime judge_from_{};       // stop conditions read traffic from here (start, last clear)
   bool finishing_ = false;
   bool watching_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

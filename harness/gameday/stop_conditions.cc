@@ -6,6 +6,8 @@
 
 namespace lbchaos::gameday {
 
+using namespace std::chrono_literals;
+
 namespace {
 
 std::string percent(double ratio) { return fmt::format("{:.1f}%", ratio * 100); }

@@ -178,10 +178,10 @@ TEST(Journal, AppendsOneFlushedLinePerEventToA0600File) {
   fs::remove_all(dir);
 }
 
-TEST(Journal, DefaultPathIsInTheCurrentDirectory) {
-  const auto path = default_journal_path("quickstart", std::chrono::sys_days{std::chrono::year{2026} / 12 / 5} + 18h);
-  EXPECT_EQ(path.parent_path(), fs::current_path());
-  EXPECT_EQ(path.filename(), "lbchaos-gameday-quickstart-20261205-180000.jsonl");
+TEST(Journal, DefaultPathIsNextToTheRunDirectoriesNotInsideOne) {
+  const auto path = default_journal_path("/tmp/base", "quickstart",
+                                         std::chrono::sys_days{std::chrono::year{2026} / 12 / 5} + 18h);
+  EXPECT_EQ(path, "/tmp/base/gameday-quickstart-20261205-180000.jsonl");
 }
 
 // --- stop conditions -----------------------------------------------------------------------
