@@ -12,10 +12,15 @@ namespace asio = boost::asio;
 
 BackgroundTraffic::BackgroundTraffic(asio::io_context& io, traffic::LoadOptions options)
     : io_(io), options_(std::move(options)), done_(io) {
-  generator_ = std::make_unique<traffic::LoadGenerator>(io_, options_);  // checks the options
+  owned_ = std::make_unique<traffic::LoadGenerator>(io_, options_);  // checks the options
+  generator_ = owned_.get();
 }
 
+BackgroundTraffic::BackgroundTraffic(asio::io_context& io, traffic::LoadGenerator& generator)
+    : io_(io), options_(generator.options()), generator_(&generator), done_(io) {}
+
 void BackgroundTraffic::start() {
+  if (!owned_) return;  // someone else runs it
   running_ = true;
   done_.expires_at(asio::steady_timer::time_point::max());
   asio::co_spawn(io_, loop(), asio::detached);
@@ -34,7 +39,8 @@ asio::awaitable<void> BackgroundTraffic::loop() {
     start += options_.duration;  // the next segment goes on with the same schedule
     completed_before_ += generator_->completed();
     failed_before_ += generator_->failed();
-    generator_ = std::make_unique<traffic::LoadGenerator>(io_, options_);
+    owned_ = std::make_unique<traffic::LoadGenerator>(io_, options_);
+    generator_ = owned_.get();
     ++segment_;
   }
   running_ = false;
@@ -42,6 +48,7 @@ asio::awaitable<void> BackgroundTraffic::loop() {
 }
 
 asio::awaitable<void> BackgroundTraffic::stop() {
+  if (!owned_) co_return;
   stop_ = true;
   if (generator_) generator_->request_stop();
   boost::system::error_code ignored;

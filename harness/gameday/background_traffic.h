@@ -20,14 +20,16 @@ class BackgroundTraffic {
  public:
   // `options.duration` is the length of one segment.
   BackgroundTraffic(boost::asio::io_context& io, traffic::LoadOptions options);
+  // Only reads `generator`, which someone else runs (a scenario's traffic, `run --live`).
+  BackgroundTraffic(boost::asio::io_context& io, traffic::LoadGenerator& generator);
 
   void start();
   // No new request; returns once the requests in flight have finished.
   boost::asio::awaitable<void> stop();
 
   // The running segment's generator (nullptr before start()).
-  [[nodiscard]] const traffic::LoadGenerator* current() const { return generator_.get(); }
-  [[nodiscard]] traffic::LoadGenerator* current() { return generator_.get(); }
+  [[nodiscard]] const traffic::LoadGenerator* current() const { return generator_; }
+  [[nodiscard]] traffic::LoadGenerator* current() { return generator_; }
   // Bumped with each new segment (a reader's cursor into records() starts over).
   [[nodiscard]] int segment() const { return segment_; }
   [[nodiscard]] std::uint64_t completed() const;  // ok, every segment
@@ -40,7 +42,8 @@ class BackgroundTraffic {
 
   boost::asio::io_context& io_;
   traffic::LoadOptions options_;
-  std::unique_ptr<traffic::LoadGenerator> generator_;
+  std::unique_ptr<traffic::LoadGenerator> owned_;
+  traffic::LoadGenerator* generator_ = nullptr;
   boost::asio::steady_timer done_;
   int segment_ = 0;
   std::uint64_t completed_before_ = 0;

@@ -79,6 +79,7 @@ struct GameDaySession::ActiveFault {
   std::string detail;
   State state = State::kInjecting;
   asio::steady_timer heal_timer;
+  std::optional<std::size_t> event;  // in the run's recording (run --live)
 };
 
 GameDaySession::GameDaySession(deploy::Deployment& deployment, alerting::AlertEngine* alerts,
@@ -293,6 +294,17 @@ asio::awaitable<ControlResponse> GameDaySession::inject(const nlohmann::json& js
     co_return error_response(kExitEnvironment, fmt::format("inject failed: {}", failure));
   }
   f.state = ActiveFault::State::kActive;
+  if (recording_ != nullptr) {
+    scenario::FaultEvent record;
+    record.action = f.spec.action;
+    record.target = f.spec.target;
+    record.injected_ns = to_ns(f.injected_at);
+    record.detail = f.detail;
+    record.manual = true;
+    if (record.action == "config_corrupt") record.apply = f.spec.params.apply;
+    f.event = recording_->faults.size();
+    recording_->faults.push_back(std::move(record));
+  }
   journal_.write("inject", {{"actor", to_json(actor)},
                             {"command", command},
                             {"fault", f.id},
@@ -354,6 +366,11 @@ asio::awaitable<std::string> GameDaySession::heal_fault(ActiveFault& fault, cons
     co_return error;
   }
   fault.state = ActiveFault::State::kHealed;
+  if (recording_ != nullptr && fault.event) {
+    auto& record = recording_->faults[*fault.event];
+    record.healed_ns = to_ns(mono_now());
+    record.detail += "; healed: " + detail;
+  }
   journal_.write("heal", {{"actor", to_json(actor)},
                           {"fault", fault.id},
                           {"action", fault.spec.action},
@@ -549,6 +566,20 @@ ViewSnapshot GameDaySession::snapshot() {
                                                             : f->actor.user;
     line.detail = f->detail;
     v.faults.push_back(std::move(line));
+  }
+  if (recording_ != nullptr) {
+    for (std::size_t i = 0; i < recording_->faults.size(); ++i) {
+      const auto& scheduled = recording_->faults[i];
+      if (scheduled.manual || scheduled.healed_ns) continue;
+      FaultLine line;
+      line.id = fmt::format("s{}", i + 1);  // the scenario's, not healable by id
+      line.action = scheduled.action;
+      line.target = scheduled.target;
+      line.age_s = static_cast<double>(to_ns(now) - scheduled.injected_ns) / 1e9;
+      line.actor = "schedule";
+      line.detail = scheduled.detail;
+      v.faults.push_back(std::move(line));
+    }
   }
   for (const auto& [key, alert] : alerts_now_) v.alerts.push_back(alert);
   v.recent_events.assign(recent_.begin(), recent_.end());
