@@ -48,7 +48,10 @@ int send(const std::string& selector, gameday::ControlRequest request, bool prin
     const auto run = gameday::choose_run(gameday::find_runs(base), selector, base);
     const auto response = gameday::send_request(run.socket(), request, kAnswerTimeout);
     if (!response.ok) {
-      fmt::print(stderr, "lbchaos {}: {}\n", request.command, response.message);
+      // The loader's messages already name their source ("lbchaos inject: ...").
+      const bool named = response.message.starts_with("lbchaos ");
+      fmt::print(stderr, "{}{}\n", named ? "" : fmt::format("lbchaos {}: ", request.command),
+                 response.message);
       return response.exit_code == 0 ? kExitEnvironment : response.exit_code;
     }
     if (print_data_json) {

@@ -93,7 +93,7 @@ class Terminal {
  public:
   Terminal(const std::string& command, const std::filesystem::path& dir)
       : socket_(fmt::format("lbchaos-test-{}", ::getpid())) {
-    run(fmt::format("new-session -d -s gd -x 160 -y 60 -c {} '{}' \\; set-option -t gd "
+    run(fmt::format("new-session -d -s gd -x 160 -y 60 -c {} '{}' \\; set-option -w -t gd "
                     "remain-on-exit on",
                     dir.string(), command));
   }
