@@ -27,7 +27,6 @@
 #include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
-#include "harness/gameday/live_run.h"
 #include "harness/report/console_report.h"
 #include "harness/report/json_journal.h"
 #include "harness/report/junit_report.h"
@@ -47,9 +46,7 @@ struct RunCommandOptions {
   std::string json;
   std::string junit;
   std::optional<std::uint64_t> seed;
-  std::string journal;  // --live: the game-day journal
   bool keep = false;
-  bool live = false;
   bool verbose = false;
 };
 
@@ -116,11 +113,8 @@ asio::awaitable<void> show_progress(const scenario::ScenarioRunner& runner,
 }
 
 int run_scenarios(const RunCommandOptions& options) {
-  // --live draws the game-day view on stdout instead of the progress line.
-  const bool live_view = options.live && ::isatty(STDOUT_FILENO) != 0;
-  const bool live = !options.live && ::isatty(STDERR_FILENO) != 0;
+  const bool live = ::isatty(STDERR_FILENO) != 0;
   setup_logging(options.verbose, live);
-  if (live_view && !options.verbose) spdlog::set_level(spdlog::level::warn);
   std::vector<scenario::Scenario> scenarios;
   try {
     scenarios = load_scenarios(options.paths);
@@ -146,17 +140,7 @@ int run_scenarios(const RunCommandOptions& options) {
   auto main = [&]() -> asio::awaitable<void> {
     for (const auto& s : scenarios) {
       if (interrupted) break;
-      std::unique_ptr<gameday::LiveRun> live_run;
-      scenario::ScenarioRunner* runner_ptr = nullptr;
-      if (options.live) {
-        live_run = std::make_unique<gameday::LiveRun>(
-            [&runner_ptr] {
-              if (runner_ptr != nullptr) runner_ptr->request_stop();
-            },
-            live_view, options.journal);
-      }
-      scenario::ScenarioRunner runner(io, s, {options.keep, options.seed, live_run.get()});
-      runner_ptr = &runner;
+      scenario::ScenarioRunner runner(io, s, {options.keep, options.seed});
       current = &runner;
       auto done = std::make_shared<bool>(false);
       if (live) asio::co_spawn(io, show_progress(runner, done), asio::detached);
@@ -164,10 +148,6 @@ int run_scenarios(const RunCommandOptions& options) {
       *done = true;
       if (live) fmt::print(stderr, "{}", kClearLine);  // before the table, on a shared terminal
       current = nullptr;
-      runner_ptr = nullptr;
-      if (live_run && !live_run->journal_path().empty()) {
-        fmt::print("game-day journal: {}\n", live_run->journal_path());
-      }
       report::print_scenario(stdout, results.back());
     }
     signals.cancel();
@@ -197,11 +177,6 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--junit", options->junit, "Write JUnit XML here");
   run->add_option("--seed", options->seed, "Override every scenario's seed");
   run->add_flag("--keep", options->keep, "Keep run directories (configs, logs)");
-  run->add_flag("--live", options->live,
-                "Game-day view while the schedule runs; lbchaos inject/heal/status/halt/note work "
-                "against it (manual faults are journalled with manual: true)");
-  run->add_option("--journal", options->journal,
-                  "--live: append the game-day journal here (default next to the run directories)");
   run->add_flag("-v,--verbose", options->verbose, "Debug logging");
   run->callback([options, &exit_code] { exit_code = run_scenarios(*options); });
 }

@@ -35,6 +35,7 @@
 #include "harness/gameday/journal.h"
 #include "harness/gameday/run_discovery.h"
 #include "harness/gameday/session.h"
+#include "harness/topology/gameday_settings.h"
 #include "harness/topology/loader.h"
 
 namespace lbchaos::cli {
@@ -124,10 +125,12 @@ int run_up(const UpOptions& options) {
     return kExitBadInput;
   }
   std::optional<topology::Topology> topology;
+  topology::GameDaySettings gameday_settings;
   std::optional<process::RunDirectory> run_dir;
   std::unique_ptr<gameday::Journal> journal;
   try {
     topology = topology::load_topology(options.topology);
+    gameday_settings = topology::load_gameday_settings(topology->file);
     const auto journal_path = options.journal.empty()
                                   ? gameday::default_journal_path(
                                         process::RunDirectory::base_directory(), topology->name,
@@ -184,7 +187,8 @@ int run_up(const UpOptions& options) {
       }
       session = std::make_unique<gameday::GameDaySession>(
           deployment, alerts.get(), traffic.get(), *journal,
-          gameday::SessionOptions{live_view, options.traffic, run_dir->path().string()});
+          gameday::SessionOptions{gameday_settings, live_view, options.traffic,
+                                  run_dir->path().string()});
       session->on_stop_requested([&] { stop("lbchaos halt --stop"); });
       control = std::make_unique<gameday::ControlServer>(
           io, run_dir->path() / gameday::kControlSocketName,

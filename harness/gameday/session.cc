@@ -79,7 +79,6 @@ struct GameDaySession::ActiveFault {
   std::string detail;
   State state = State::kInjecting;
   asio::steady_timer heal_timer;
-  std::optional<std::size_t> event;  // in the run's recording (run --live)
 };
 
 GameDaySession::GameDaySession(deploy::Deployment& deployment, alerting::AlertEngine* alerts,
@@ -205,7 +204,7 @@ void GameDaySession::collect_events() {
 }
 
 asio::awaitable<void> GameDaySession::check_stop_conditions() {
-  const auto& halt_if = deployment_.topology().gameday.halt_if;
+  const auto& halt_if = options_.settings.halt_if;
   if (!halt_if.any() || !halted_reason_.empty() || finishing_) co_return;
   WindowStats window;
   if (traffic_ != nullptr && traffic_->current() != nullptr) {
@@ -294,17 +293,6 @@ asio::awaitable<ControlResponse> GameDaySession::inject(const nlohmann::json& js
     co_return error_response(kExitEnvironment, fmt::format("inject failed: {}", failure));
   }
   f.state = ActiveFault::State::kActive;
-  if (recording_ != nullptr) {
-    scenario::FaultEvent record;
-    record.action = f.spec.action;
-    record.target = f.spec.target;
-    record.injected_ns = to_ns(f.injected_at);
-    record.detail = f.detail;
-    record.manual = true;
-    if (record.action == "config_corrupt") record.apply = f.spec.params.apply;
-    f.event = recording_->faults.size();
-    recording_->faults.push_back(std::move(record));
-  }
   journal_.write("inject", {{"actor", to_json(actor)},
                             {"command", command},
                             {"fault", f.id},
@@ -366,11 +354,6 @@ asio::awaitable<std::string> GameDaySession::heal_fault(ActiveFault& fault, cons
     co_return error;
   }
   fault.state = ActiveFault::State::kHealed;
-  if (recording_ != nullptr && fault.event) {
-    auto& record = recording_->faults[*fault.event];
-    record.healed_ns = to_ns(mono_now());
-    record.detail += "; healed: " + detail;
-  }
   journal_.write("heal", {{"actor", to_json(actor)},
                           {"fault", fault.id},
                           {"action", fault.spec.action},
@@ -498,7 +481,7 @@ ViewSnapshot GameDaySession::snapshot() {
   v.topology = deployment_.topology().name;
   v.uptime_s = seconds_between(journal_.start(), now);
   v.traffic_rate = options_.traffic_rate;
-  v.availability_target = deployment_.topology().gameday.availability_target;
+  v.availability_target = options_.settings.availability_target;
   v.halted_reason = halted_reason_;
   v.journal = journal_.path().string();
   v.run_dir = options_.run_dir;
@@ -566,20 +549,6 @@ ViewSnapshot GameDaySession::snapshot() {
                                                             : f->actor.user;
     line.detail = f->detail;
     v.faults.push_back(std::move(line));
-  }
-  if (recording_ != nullptr) {
-    for (std::size_t i = 0; i < recording_->faults.size(); ++i) {
-      const auto& scheduled = recording_->faults[i];
-      if (scheduled.manual || scheduled.healed_ns) continue;
-      FaultLine line;
-      line.id = fmt::format("s{}", i + 1);  // the scenario's, not healable by id
-      line.action = scheduled.action;
-      line.target = scheduled.target;
-      line.age_s = static_cast<double>(to_ns(now) - scheduled.injected_ns) / 1e9;
-      line.actor = "schedule";
-      line.detail = scheduled.detail;
-      v.faults.push_back(std::move(line));
-    }
   }
   for (const auto& [key, alert] : alerts_now_) v.alerts.push_back(alert);
   v.recent_events.assign(recent_.begin(), recent_.end());

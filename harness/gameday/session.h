@@ -17,7 +17,7 @@
 #include "harness/gameday/journal.h"
 #include "harness/gameday/live_view.h"
 #include "harness/scenario/model.h"
-#include "harness/scenario/run_events.h"
+#include "harness/topology/gameday_settings.h"
 
 namespace lbchaos::deploy {
 class Deployment;
@@ -36,6 +36,7 @@ class Fault;
 namespace lbchaos::gameday {
 
 struct SessionOptions {
+  topology::GameDaySettings settings;  // the topology's [gameday]
   bool live_view = false;  // stdout is a terminal: redraw the view every second
   double traffic_rate = 0;
   std::string run_dir;
@@ -56,9 +57,6 @@ class GameDaySession {
   boost::asio::awaitable<ControlResponse> handle(ControlRequest request, Actor actor);
   // The end: no more injections, every fault healed, the last events recorded.
   boost::asio::awaitable<void> finish(const std::string& why);
-  // `run --live`: faults injected by hand are recorded here too (manual = true), and the
-  // scenario's own active faults are shown.
-  void record_faults_in(scenario::RunRecording& recording) { recording_ = &recording; }
   // Called (posted) when `lbchaos halt --stop` asks the run to end.
   void on_stop_requested(std::function<void()> callback) { on_stop_ = std::move(callback); }
   [[nodiscard]] ViewSnapshot snapshot();
@@ -99,7 +97,6 @@ class GameDaySession {
   bool watching_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<void()> on_stop_;
-  scenario::RunRecording* recording_ = nullptr;
   // Observed state
   std::map<std::string, std::map<std::string, std::string>> server_state_;  // server -> lb -> state
   std::vector<std::size_t> health_cursor_;  // per instance, in its syslog's health events

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "harness/common/duration.h"
-#include "harness/topology/model.h"
+#include "harness/topology/gameday_settings.h"
 #include "harness/traffic/request_record.h"
 
 // The topology's [gameday] halt_if, judged on the traffic of the trailing `over` window and on

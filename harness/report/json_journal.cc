@@ -116,7 +116,6 @@ json scenario_json(const scenario::ScenarioResult& r) {
                       {"injected_at_s", relative(f.injected_ns)},
                       {"healed_at_s", f.healed_ns ? json(relative(*f.healed_ns)) : json(nullptr)},
                       {"detail", f.detail}});
-    if (f.manual) faults.back()["manual"] = true;
   }
   json plan = json::array();
   for (const auto& f : r.fault_plan) plan.push_back(fault_spec_json(f));

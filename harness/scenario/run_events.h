@@ -20,7 +20,6 @@ struct FaultEvent {
   std::optional<std::int64_t> healed_ns;
   std::string detail;  // for people: "SIGKILL to process group 1234"
   std::string apply = {};  // config_corrupt only: "reload" or "restart"
-  bool manual = false;     // injected by hand (`lbchaos inject` during `run --live`)
 };
 
 // A server state change as haproxy reported it (syslog "Server app/web1 is DOWN").

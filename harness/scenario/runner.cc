@@ -106,7 +106,6 @@ struct ScenarioRunner::State {
   bool traffic_done = false;
   bool stop_requested = false;
   bool schedule_stop = false;
-  bool live_started = false;
   std::string schedule_error;
   MonoTime traffic_start{};
 
@@ -186,13 +185,6 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
   co_await s.stop_abort_watch();
   s.result.fault_plan = s.planned_faults;
 
-  if (s.options.live != nullptr && s.live_started) {
-    try {
-      co_await s.options.live->traffic_ended();
-    } catch (const std::exception& e) {
-      spdlog::error("ending the live session failed: {}", e.what());
-    }
-  }
   co_await attribute_servers_from_logs(s.deployment.get(), s.generator.get());
   co_await s.heal_everything();
   co_await s.stop_alerting();
@@ -281,10 +273,6 @@ asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
   if (watch_aborts) {
     abort_watch.start();
     asio::co_spawn(io, watch_abort_conditions(), asio::detached);
-  }
-  if (options.live != nullptr) {
-    options.live->traffic_started(*deployment, alerts.get(), *generator, result.recording);
-    live_started = true;
   }
   co_await generator->run(traffic_start);
 

@@ -17,32 +17,12 @@
 namespace lbchaos::traffic {
 class LoadGenerator;
 }
-namespace lbchaos::deploy {
-class Deployment;
-}
-namespace lbchaos::alerting {
-class AlertEngine;
-}
 
 namespace lbchaos::scenario {
-
-// `lbchaos run --live`: told when the scenario's traffic starts and ends, so that a game-day
-// session (harness/gameday/) runs on the scenario's deployment meanwhile.
-class LiveObserver {
- public:
-  virtual ~LiveObserver() = default;
-  // Everything is up and traffic is about to start. Faults injected by hand go into `recording`.
-  virtual void traffic_started(deploy::Deployment& deployment, alerting::AlertEngine* alerts,
-                               traffic::LoadGenerator& generator, RunRecording& recording) = 0;
-  // Before the runner heals its own faults and tears down (called once, only after
-  // traffic_started): heal what was injected by hand, take no more requests.
-  virtual boost::asio::awaitable<void> traffic_ended() = 0;
-};
 
 struct RunOptions {
   bool keep = false;                    // keep the run directory
   std::optional<std::uint64_t> seed;    // overrides the scenario's seed
-  LiveObserver* live = nullptr;         // run --live
 };
 
 // A snapshot for the live progress line.

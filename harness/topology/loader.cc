@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "harness/common/loopback.h"
+#include "harness/topology/gameday_settings.h"
 #include "harness/topology/toml_reader.h"
 
 namespace lbchaos::topology {
@@ -20,9 +21,6 @@ using Keys = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 6> kTopLevelKeys{"name",     "haproxy",  "backend",
                                                         "frontend", "alerting", "gameday"};
-constexpr std::array<std::string_view, 2> kGameDayKeys{"availability_target", "halt_if"};
-constexpr std::array<std::string_view, 4> kHaltIfKeys{"availability_below", "p99_above", "alert",
-                                                      "over"};
 constexpr std::array<std::string_view, 7> kAlertingKeys{
     "engine", "rules", "scrape_interval", "alertmanager", "prometheus", "promtool", "alertmanager_binary"};
 constexpr std::array<std::string_view, 2> kAlertEngines{"embedded", "prometheus"};
@@ -97,7 +95,7 @@ class TopologyLoader {
     }
     read_frontends();
     read_alerting();
-    read_gameday();
+    (void)read_gameday_settings(root_);  // checked here; read by game days (gameday_settings.h)
     if (!user_config()) check_rendered_topology();
     return std::move(topology_);
   }
@@ -231,36 +229,6 @@ class TopologyLoader {
     binary("prometheus", alerting.prometheus_binary);
     binary("promtool", alerting.promtool_binary);
     binary("alertmanager_binary", alerting.alertmanager_binary);
-  }
-
-  void read_gameday() {
-    GameDaySettings& gameday = topology_.gameday;
-    gameday.where = root_.position();
-    const auto table = root_.table("gameday", "[gameday]");
-    if (!table) return;
-    table->allow_only(kGameDayKeys);
-    gameday.where = table->position();
-    if (const auto target = table->percentage("availability_target")) {
-      if (*target <= 0 || *target >= 1) {
-        table->fail("availability_target", "availability_target must be above 0% and below 100%");
-      }
-      gameday.availability_target = *target;
-    }
-    const auto halt_if = table->table("halt_if", "[gameday.halt_if]");
-    if (!halt_if) return;
-    halt_if->allow_only(kHaltIfKeys);
-    HaltConditions& halt = gameday.halt_if;
-    halt.where = halt_if->position();
-    halt.availability_below = halt_if->percentage("availability_below");
-    halt.p99_above = halt_if->positive_duration("p99_above");
-    if (auto alert = halt_if->string("alert")) {
-      if (alert->empty()) halt_if->fail("alert", "alert must name an alert (its alertname)");
-      halt.alert = std::move(*alert);
-    }
-    if (const auto over = halt_if->positive_duration("over")) halt.over = *over;
-    if (!halt.any()) {
-      halt_if->fail_here("halt_if needs at least one of availability_below, p99_above or alert");
-    }
   }
 
   void read_backend(const TableReader& table) {

@@ -106,33 +106,11 @@ struct AlertingSettings {
   SourcePosition where;
 };
 
-// Game days (`lbchaos up`): the availability target the live view measures the budget against,
-// and when the exercise stops on its own (every fault healed, injections refused until
-// `lbchaos halt --clear`).
-struct HaltConditions {
-  std::optional<double> availability_below;  // ratio 0..1, over the trailing `over`
-  std::optional<Duration> p99_above;         // over the trailing `over`
-  std::string alert;                         // an alertname firing; empty: none
-  Duration over = 30s;
-  SourcePosition where;
-
-  [[nodiscard]] bool any() const {
-    return availability_below || p99_above || !alert.empty();
-  }
-};
-
-struct GameDaySettings {
-  double availability_target = 0.999;
-  HaltConditions halt_if;
-  SourcePosition where;
-};
-
 struct Topology {
   std::string name;
   std::filesystem::path file;  // absolute path of the topology file
   HaproxySettings haproxy;
   AlertingSettings alerting;
-  GameDaySettings gameday;
   std::vector<Backend> backends;
   std::vector<Frontend> frontends;
 

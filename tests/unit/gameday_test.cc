@@ -21,6 +21,7 @@
 #include "harness/gameday/live_view.h"
 #include "harness/gameday/run_discovery.h"
 #include "harness/gameday/stop_conditions.h"
+#include "harness/topology/gameday_settings.h"
 #include "harness/topology/loader.h"
 
 namespace lbchaos::gameday {
@@ -258,14 +259,18 @@ name = "web1"
 name = "www"
 backend = "app"
 )";
-  const auto topology = topology::parse_topology(
-      base + "[gameday]\navailability_target = \"99%\"\nhalt_if = { availability_below = \"95%\", over = \"30s\", p99_above = \"500ms\", alert = \"X\" }\n",
-      "/tmp/t.toml");
-  EXPECT_DOUBLE_EQ(topology.gameday.availability_target, 0.99);
-  EXPECT_DOUBLE_EQ(*topology.gameday.halt_if.availability_below, 0.95);
-  EXPECT_EQ(topology.gameday.halt_if.over, 30s);
-  EXPECT_EQ(*topology.gameday.halt_if.p99_above, 500ms);
-  EXPECT_EQ(topology.gameday.halt_if.alert, "X");
+  const std::string text =
+      base + "[gameday]\navailability_target = \"99%\"\nhalt_if = { availability_below = \"95%\", "
+             "over = \"30s\", p99_above = \"500ms\", alert = \"X\" }\n";
+  (void)topology::parse_topology(text, "/tmp/t.toml");  // the topology loader accepts it
+  const auto toml = topology::parse_toml(text, "/tmp/t.toml");
+  const auto settings =
+      topology::read_gameday_settings(topology::TableReader(toml.root, toml.file, "the topology file"));
+  EXPECT_DOUBLE_EQ(settings.availability_target, 0.99);
+  EXPECT_DOUBLE_EQ(*settings.halt_if.availability_below, 0.95);
+  EXPECT_EQ(settings.halt_if.over, 30s);
+  EXPECT_EQ(*settings.halt_if.p99_above, 500ms);
+  EXPECT_EQ(settings.halt_if.alert, "X");
   try {
     (void)topology::parse_topology(base + "[gameday]\nhalt_if = { availabilty_below = \"95%\" }\n",
                                    "/tmp/t.toml");
