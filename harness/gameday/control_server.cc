@@ -1,5 +1,6 @@
 #include "harness/gameday/control_server.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,7 +9,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
@@ -17,7 +17,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <istream>
 
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
@@ -102,32 +101,32 @@ asio::awaitable<void> ControlServer::accept_loop() {
       spdlog::debug("control socket accept: {}", ec.message());
       continue;
     }
+    ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);  // never inherited by a node
     asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
   }
 }
 
-asio::awaitable<void> ControlServer::serve(Stream::socket socket) {
-  const auto closed = closed_;
+asio::awaitable<ControlResponse> ControlServer::answer(std::string line, Actor actor) {
   const Handler handler = handler_;  // a copy: the server may be closed while this runs
-  const Actor actor = peer_actor(socket.native_handle());
-  asio::streambuf buffer(kMaxLineBytes);
-  boost::system::error_code ec;
-  co_await asio::async_read_until(socket, buffer, '\n', asio::redirect_error(asio::use_awaitable, ec));
-  ControlResponse response;
-  if (ec) {
-    response = error_response(kExitBadInput, "no request line: " + ec.message());
-  } else {
-    std::istream in(&buffer);
-    std::string line;
-    std::getline(in, line);
-    try {
-      response = co_await handler(decode_request(line), actor);
-    } catch (const std::invalid_argument& e) {
-      response = error_response(kExitBadInput, fmt::format("bad request: {}", e.what()));
-    } catch (const std::exception& e) {
-      response = error_response(kExitEnvironment, e.what());
-    }
+  ControlRequest request;
+  try {
+    request = decode_request(line);
+  } catch (const std::invalid_argument& e) {
+    co_return error_response(kExitBadInput, fmt::format("bad request: {}", e.what()));
   }
+  co_return co_await handler(std::move(request), std::move(actor));
+}
+
+asio::awaitable<void> ControlServer::serve(Stream::socket socket) {
+  const Actor actor = peer_actor(socket.native_handle());
+  std::string input;
+  boost::system::error_code ec;
+  const std::size_t n = co_await asio::async_read_until(
+      socket, asio::dynamic_buffer(input, kMaxLineBytes), '\n',
+      asio::redirect_error(asio::use_awaitable, ec));
+  const ControlResponse response =
+      ec ? error_response(kExitBadInput, "no request line: " + ec.message())
+         : co_await answer(input.substr(0, n - 1), actor);
   const std::string out = encode(response);
   co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
   socket.close(ec);

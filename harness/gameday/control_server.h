@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "harness/gameday/control_protocol.h"
 
@@ -35,6 +36,7 @@ class ControlServer {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::local::stream_protocol::socket socket);
+  boost::asio::awaitable<ControlResponse> answer(std::string line, Actor actor);
 
   boost::asio::io_context& io_;
   std::filesystem::path path_;
