@@ -124,9 +124,13 @@ asio::awaitable<void> ControlServer::serve(Stream::socket socket) {
   const std::size_t n = co_await asio::async_read_until(
       socket, asio::dynamic_buffer(input, kMaxLineBytes), '\n',
       asio::redirect_error(asio::use_awaitable, ec));
-  const ControlResponse response =
-      ec ? error_response(kExitBadInput, "no request line: " + ec.message())
-         : co_await answer(input.substr(0, n - 1), actor);
+  // No co_await inside ?: — GCC 12 destroys such temporaries twice.
+  ControlResponse response;
+  if (ec) {
+    response = error_response(kExitBadInput, "no request line: " + ec.message());
+  } else {
+    response = co_await answer(input.substr(0, n - 1), actor);
+  }
   const std::string out = encode(response);
   co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
   socket.close(ec);
