@@ -94,9 +94,8 @@ std::vector<RunInfo> find_runs(const fs::path& base) {
 RunInfo choose_run(const std::vector<RunInfo>& runs, const std::string& selector,
                    const fs::path& base) {
   if (runs.empty()) {
-    throw EnvironmentError(fmt::format("no running exercise found (no `lbchaos up` or `lbchaos run "
-                                       "--live` of this user in {}; set LBCHAOS_TMPDIR as it "
-                                       "was set for them)",
+    throw EnvironmentError(fmt::format("no running exercise found (no `lbchaos up` of this user "
+                                       "in {}; set LBCHAOS_TMPDIR as it was set for it)",
                                        base.string()));
   }
   if (selector.empty()) {
