@@ -1,5 +1,10 @@
-// `lbchaos up TOPOLOGY [--ready-file F]`: start everything, wait until haproxy reports every
-// server UP, write F, serve until Ctrl-C or SIGTERM, tear down.
+// `lbchaos up TOPOLOGY [--ready-file F] [--traffic RATE] [--journal F]`: start everything, wait
+// until haproxy reports every server UP, write F, then run a game day (harness/gameday/): the
+// control socket for inject/heal/status/halt/note, optional background traffic, the live view,
+// the stop conditions and the journal, until Ctrl-C, SIGTERM or `lbchaos halt --stop`; then heal
+// every fault and tear down.
+#include <unistd.h>
+
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -27,6 +32,12 @@
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
+#include "harness/gameday/background_traffic.h"
+#include "harness/gameday/control_server.h"
+#include "harness/gameday/journal.h"
+#include "harness/gameday/run_discovery.h"
+#include "harness/gameday/session.h"
+#include "harness/topology/gameday_settings.h"
 #include "harness/topology/loader.h"
 
 namespace lbchaos::cli {
@@ -38,9 +49,15 @@ namespace asio = boost::asio;
 struct UpOptions {
   std::string topology;
   std::string ready_file;
+  std::string journal;
+  double traffic = 0;
   bool keep = false;
   bool verbose = false;
 };
+
+using namespace std::chrono_literals;
+// The generator keeps every record of a segment; a game day runs for hours.
+constexpr auto kTrafficSegment = std::chrono::minutes(10);
 
 void write_ready_file(const std::string& path, const nlohmann::json& description) {
   // Written whole, then renamed: a reader polling for the file never sees half of it.
@@ -72,7 +89,7 @@ void print_routes(deploy::Deployment& deployment) {
   }
 }
 
-void announce(deploy::Deployment& deployment) {
+void announce(deploy::Deployment& deployment, const gameday::Journal& journal, double traffic) {
   fmt::print("lbchaos: {} is up ({} haproxy instance(s), {} server(s)); run directory {}\n",
              deployment.topology().name, deployment.instances().size(),
              deployment.nodes().size(), deployment.run_dir().path().string());
@@ -82,6 +99,11 @@ void announce(deploy::Deployment& deployment) {
     }
   }
   print_routes(deployment);
+  fmt::print("  journal: {}\n", journal.path().string());
+  fmt::print("  background traffic: {}\n",
+             traffic > 0 ? fmt::format("{:g} requests/s", traffic) : std::string("off"));
+  fmt::print("Control it from another terminal: lbchaos inject ACTION TARGET, lbchaos heal ID|--all, "
+             "lbchaos status, lbchaos halt [--stop|--clear], lbchaos note TEXT.\n");
   fmt::print("Alerts ({} engine) are logged as they change. Press Ctrl-C to stop.\n",
              deployment.topology().alerting.engine ==
                      topology::AlertingSettings::Engine::kPrometheus
@@ -90,33 +112,53 @@ void announce(deploy::Deployment& deployment) {
   std::fflush(stdout);
 }
 
-// Game days: every alert state change, as the engine reports it, until Ctrl-C.
-asio::awaitable<void> log_alerts(const alerting::AlertEngine& engine, asio::steady_timer& timer,
-                                 const bool& stopping) {
-  std::size_t shown = 0;
-  while (!stopping) {
-    const auto& events = engine.recording().events;
-    for (; shown < events.size(); ++shown) {
-      const auto& event = events[shown];
-      std::string labels;
-      for (const auto& [name, value] : event.labels) {
-        labels += fmt::format("{}{}={}", labels.empty() ? "" : ",", name, value);
-      }
-      spdlog::info("alert {} {}{{{}}}{}", alerting::to_string(event.state), event.rule, labels,
-                   event.summary.empty() ? "" : ": " + event.summary);
-    }
-    timer.expires_after(std::chrono::milliseconds(250));
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+traffic::LoadOptions background_load(deploy::Deployment& deployment, double rate) {
+  traffic::LoadOptions load;
+  load.rate = rate;
+  load.duration = kTrafficSegment;
+  load.clients = 16;
+  load.max_connections = 256;
+  load.timeout = 5s;
+  load.paths = {"/"};
+  for (auto& instance : deployment.instances()) {
+    load.targets.push_back(instance->endpoints().binds.begin()->second);
   }
+  return load;
+}
+
+nlohmann::json start_entry(deploy::Deployment& deployment, const UpOptions& options) {
+  nlohmann::json frontends = nlohmann::json::object();
+  for (auto& instance : deployment.instances()) frontends[instance->name()] = instance->urls();
+  return {{"actor", gameday::to_json(gameday::harness_actor())},
+          {"mode", "up"},
+          {"topology", deployment.topology().name},
+          {"topology_file", deployment.topology().file.string()},
+          {"run_dir", deployment.run_dir().path().string()},
+          {"traffic_rate", options.traffic},
+          {"frontends", frontends}};
 }
 
 int run_up(const UpOptions& options) {
+  const bool live_view = ::isatty(STDOUT_FILENO) != 0;
   setup_logging(options.verbose);
+  if (live_view && !options.verbose) spdlog::set_level(spdlog::level::warn);  // the view shows it
+  if (options.traffic < 0 || options.traffic > 100000) {
+    spdlog::error("--traffic must be between 0 and 100000 requests/s, found {}", options.traffic);
+    return kExitBadInput;
+  }
   std::optional<topology::Topology> topology;
+  topology::GameDaySettings gameday_settings;
   std::optional<process::RunDirectory> run_dir;
+  std::unique_ptr<gameday::Journal> journal;
   try {
     topology = topology::load_topology(options.topology);
+    gameday_settings = topology::load_gameday_settings(topology->file);
+    const auto journal_path = options.journal.empty()
+                                  ? gameday::default_journal_path(
+                                        process::RunDirectory::base_directory(), topology->name,
+                                        std::chrono::system_clock::now())
+                                  : std::filesystem::path(options.journal);
+    journal = std::make_unique<gameday::Journal>(journal_path, mono_now());
     run_dir.emplace(topology->name);
   } catch (const InputError& e) {
     spdlog::error("{}", e.what());
@@ -131,16 +173,23 @@ int run_up(const UpOptions& options) {
   deploy::Deployment deployment(io, std::move(*topology), *run_dir);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer until_stopped(io, asio::steady_timer::time_point::max());
-  asio::steady_timer alert_timer(io);
   std::unique_ptr<alerting::AlertEngine> alerts;
+  std::unique_ptr<gameday::BackgroundTraffic> traffic;
+  std::unique_ptr<gameday::GameDaySession> session;
+  std::unique_ptr<gameday::ControlServer> control;
   bool stop_requested = false;
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("received SIG{}: tearing down", sigabbrev_np(signal));
+  std::string why = "the exercise ended";
+  auto stop = [&](std::string reason) {
+    if (stop_requested) return;
+    why = std::move(reason);
     stop_requested = true;
     deployment.request_stop();
     until_stopped.cancel();
-    alert_timer.cancel();
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("received SIG{}: healing faults, tearing down", sigabbrev_np(signal));
+    stop(fmt::format("SIG{}", sigabbrev_np(signal)));
   });
 
   int exit_code = kExitOk;
@@ -151,10 +200,35 @@ int run_up(const UpOptions& options) {
       co_await alerts->prepare();
       co_await deployment.launch();
       co_await alerts->start();
-      announce(deployment);
       // Nothing here reads which server served a request, and a game day can last for hours.
       for (auto& instance : deployment.instances()) instance->syslog().keep_request_lines(false);
-      asio::co_spawn(io, log_alerts(*alerts, alert_timer, stop_requested), asio::detached);
+      if (options.traffic > 0) {
+        traffic = std::make_unique<gameday::BackgroundTraffic>(
+            io, background_load(deployment, options.traffic));
+        traffic->start();
+      }
+      session = std::make_unique<gameday::GameDaySession>(
+          deployment, alerts.get(), traffic.get(), *journal,
+          gameday::SessionOptions{gameday_settings, live_view, options.traffic,
+                                  run_dir->path().string()});
+      session->on_stop_requested([&] { stop("lbchaos halt --stop"); });
+      control = std::make_unique<gameday::ControlServer>(
+          io, run_dir->path() / gameday::kControlSocketName,
+          [&](gameday::ControlRequest request, gameday::Actor actor) {
+            return session->handle(std::move(request), std::move(actor));
+          });
+      control->start();
+      gameday::RunInfo info;
+      info.dir = run_dir->path();
+      info.topology = deployment.topology().name;
+      info.topology_file = deployment.topology().file.string();
+      info.mode = "up";
+      info.journal = journal->path().string();
+      info.pid = ::getpid();
+      gameday::write_run_info(info);
+      journal->write("start", start_entry(deployment, options));
+      announce(deployment, *journal, options.traffic);
+      session->start();
       if (!options.ready_file.empty()) write_ready_file(options.ready_file, deployment.describe());
       boost::system::error_code ignored;
       if (!stop_requested) {
@@ -171,7 +245,9 @@ int run_up(const UpOptions& options) {
       exit_code = kExitOk;
     }
     stop_requested = true;
-    alert_timer.cancel();
+    if (control) control->close();
+    if (session) co_await session->finish(why);
+    if (traffic) co_await traffic->stop();
     if (alerts) {
       try {
         co_await alerts->stop();
@@ -180,12 +256,20 @@ int run_up(const UpOptions& options) {
       }
     }
     co_await deployment.shutdown();
+    nlohmann::json end = {{"actor", gameday::to_json(gameday::harness_actor())}, {"why", why}};
+    if (traffic) {
+      end["requests"] = traffic->completed() + traffic->failed();
+      end["failed"] = traffic->failed();
+    }
+    journal->write("end", end);
     signals.cancel();
   };
   if (!run_io(io, main())) {
     exit_code = kExitEnvironment;
   }
   if (!options.ready_file.empty()) std::filesystem::remove(options.ready_file);
+  fmt::print("lbchaos: stopped ({}); every fault healed; journal: {}\n", why,
+             journal->path().string());
   if (options.keep) spdlog::info("run directory kept: {}", run_dir->path().string());
   return exit_code;
 }
@@ -200,6 +284,11 @@ void add_up_command(CLI::App& app, int& exit_code) {
   up->add_option("topology", options->topology, "Topology file (TOML)")->required();
   up->add_option("--ready-file", options->ready_file,
                  "Once ready, write frontend URLs, node pids and sockets here as JSON");
+  up->add_option("--traffic", options->traffic,
+                 "Background open-loop traffic through every haproxy instance, requests/s");
+  up->add_option("--journal", options->journal,
+                 "Append the game-day journal (JSON Lines) here; default "
+                 "$LBCHAOS_TMPDIR|$TMPDIR|/tmp/gameday-<topology>-<time>.jsonl");
   up->add_flag("--keep", options->keep, "Keep the run directory (configs, logs) afterwards");
   up->add_flag("-v,--verbose", options->verbose, "Debug logging");
   up->callback([options, &exit_code] { exit_code = run_up(*options); });

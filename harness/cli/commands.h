@@ -13,5 +13,7 @@ void add_load_command(CLI::App& app, int& exit_code);
 void add_backend_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);
+// inject, heal, status, halt, note (cmd_control.cc)
+void add_control_commands(CLI::App& app, int& exit_code);
 
 }  // namespace lbchaos::cli

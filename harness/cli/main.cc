@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   lbchaos::cli::add_backend_command(app, exit_code);
   lbchaos::cli::add_validate_command(app, exit_code);
   lbchaos::cli::add_merge_command(app, exit_code);
+  lbchaos::cli::add_control_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

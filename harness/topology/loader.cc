@@ -11,6 +11,7 @@
 
 #include "harness/common/loopback.h"
 #include "harness/common/toml_reader.h"
+#include "harness/topology/gameday_settings.h"
 #include "harness/topology/haproxy_rewrite.h"
 #include "harness/topology/slo_loader.h"
 
@@ -20,8 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 6> kTopLevelKeys{"name",     "haproxy",  "backend",
-                                                        "frontend", "alerting", "slo"};
+constexpr std::array<std::string_view, 7> kTopLevelKeys{
+    "name", "haproxy", "backend", "frontend", "alerting", "slo", "gameday"};
 constexpr std::array<std::string_view, 7> kAlertingKeys{
     "engine", "rules", "scrape_interval", "alertmanager", "prometheus", "promtool", "alertmanager_binary"};
 constexpr std::array<std::string_view, 2> kAlertEngines{"embedded", "prometheus"};
@@ -102,6 +103,7 @@ class TopologyLoader {
     read_frontends();
     read_alerting();
     (void)read_slo(root_);  // strictly, here; `lbchaos validate` reads it with load_slo()
+    (void)read_gameday_settings(root_);  // checked here; read by game days (gameday_settings.h)
     if (user_config()) add_user_config_servers();
     if (!user_config()) check_rendered_topology();
     return std::move(topology_);

@@ -1,0 +1,66 @@
+#include "harness/gameday/background_traffic.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace lbchaos::gameday {
+
+namespace asio = boost::asio;
+
+BackgroundTraffic::BackgroundTraffic(asio::io_context& io, traffic::LoadOptions options)
+    : io_(io), options_(std::move(options)), done_(io) {
+  owned_ = std::make_unique<traffic::LoadGenerator>(io_, options_);  // checks the options
+  generator_ = owned_.get();
+}
+
+BackgroundTraffic::BackgroundTraffic(asio::io_context& io, traffic::LoadGenerator& generator)
+    : io_(io), options_(generator.options()), generator_(&generator), done_(io) {}
+
+void BackgroundTraffic::start() {
+  if (!owned_) return;  // someone else runs it
+  running_ = true;
+  done_.expires_at(asio::steady_timer::time_point::max());
+  asio::co_spawn(io_, loop(), asio::detached);
+}
+
+asio::awaitable<void> BackgroundTraffic::loop() {
+  MonoTime start = mono_now();
+  while (!stop_) {
+    try {
+      co_await generator_->run(start);
+    } catch (const std::exception& e) {
+      spdlog::error("background traffic stopped: {}", e.what());
+      break;
+    }
+    if (stop_) break;
+    start += options_.duration;  // the next segment goes on with the same schedule
+    completed_before_ += generator_->completed();
+    failed_before_ += generator_->failed();
+    owned_ = std::make_unique<traffic::LoadGenerator>(io_, options_);
+    generator_ = owned_.get();
+    ++segment_;
+  }
+  running_ = false;
+  done_.cancel();
+}
+
+asio::awaitable<void> BackgroundTraffic::stop() {
+  if (!owned_) co_return;
+  stop_ = true;
+  if (generator_) generator_->request_stop();
+  boost::system::error_code ignored;
+  while (running_) co_await done_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+std::uint64_t BackgroundTraffic::completed() const {
+  return completed_before_ + (generator_ ? generator_->completed() : 0);
+}
+
+std::uint64_t BackgroundTraffic::failed() const {
+  return failed_before_ + (generator_ ? generator_->failed() : 0);
+}
+
+}  // namespace lbchaos::gameday
