@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
-#include "harness/scenario/model.h"
+#include "harness/model/model.h"
 #include "harness/topology/model.h"
 
 // `lbchaos inject ACTION TARGET [--KEY VALUE | --param KEY=VALUE ...] [--for D]`, read with the

@@ -17,7 +17,7 @@
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
-#include "harness/faults/fault.h"
+#include "faults/fault.h"
 #include "harness/gameday/inject_command.h"
 #include "harness/gameday/stop_conditions.h"
 #include "harness/traffic/load_generator.h"

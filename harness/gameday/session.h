@@ -16,7 +16,7 @@
 #include "harness/gameday/control_protocol.h"
 #include "harness/gameday/journal.h"
 #include "harness/gameday/live_view.h"
-#include "harness/scenario/model.h"
+#include "harness/model/model.h"
 #include "harness/topology/gameday_settings.h"
 
 namespace lbchaos::deploy {

@@ -7,7 +7,7 @@
 
 #include "harness/common/duration.h"
 #include "harness/common/errors.h"
-#include "harness/topology/toml_reader.h"
+#include "harness/common/toml_reader.h"
 
 // A topology file's [gameday] table: the availability target the game-day view measures the
 // error budget against, and when the exercise stops on its own (every fault healed, injections

@@ -1,5 +1,7 @@
 #include "harness/validate/scenario_factory.h"
 
+#include <string>
+
 namespace lbchaos::validate {
 namespace {
 
@@ -34,8 +36,8 @@ scenario::FaultSpec health_fail_fault(const std::string& server, Duration at,
 
 scenario::FaultSpec reload_fault(const std::string& instance, Duration at, Duration heal_after) {
   auto spec = fault("config_corrupt", instance, at, heal_after);
-  spec.params.mode = "unchanged";
-  spec.params.apply = "reload";
+  spec.params["mode"] = std::string("unchanged");
+  spec.params["apply"] = std::string("reload");
   return spec;
 }
 
