@@ -100,7 +100,7 @@ std::vector<Case> corpus() {
       {"program_dataplane", {www("app")}},
       {"resolvers_parse_conf", {www("app")}},
       {"indented_sections", {www("app")}},
-      {"server_template_range", {www("api/srv")}},
+      {"server_template_range", {http("www", "localhost", "/", "api/srv")}},
       {"listen_legacy_address", {}, "haproxy.cfg:9", true},
       {"quiet_broken", {}, "haproxy.cfg:", true},
       {"http_check_undescribed", {}, "health = {", false},
