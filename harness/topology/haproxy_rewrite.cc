@@ -604,7 +604,16 @@ std::optional<Disabled> disabled_line(const ParsedLine& line,
                       "may add warnings"};
     }
     if (keyword == "localpeer") return Disabled{"lbchaos names haproxy's local peer"};
-    if (is_environment_keyword(keyword)) return std::nullopt;
+    if (is_environment_keyword(keyword)) {
+      // The value is only text, but a copy that names no address off loopback is easier to
+      // trust; the lines that would use it (log targets, peers...) are disabled anyway.
+      if (keyword != "unsetenv" && keyword != "resetenv") {
+        if (auto address = named_off_loopback(line, 2, true, env)) {
+          return off_loopback(fmt::format("names {}", *address));
+        }
+      }
+      return std::nullopt;
+    }
     if (auto address = named_off_loopback(line, 1, true, env)) {
       return off_loopback(fmt::format("names {}", *address));
     }
