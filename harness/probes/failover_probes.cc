@@ -138,6 +138,14 @@ ProbeResult recovery_time(const Expectation& e, const RunRecording& run) {
       unknown > 0 ? fmt::format("; {}, {}", first_ok ? "before that" : "in that time",
                                 unknown_servers(unknown))
                   : "";
+  if (!first_ok && !id && unknown > 0) {
+    // No response named any server (TCP answers, a command backend whose log lines were lost):
+    // whether the target served again cannot be told.
+    return cannot_judge(std::move(result),
+                        fmt::format("no response after the heal named its server ({}), so "
+                                    "whether {} served again cannot be told",
+                                    unknown_servers(unknown), e.target));
+  }
   if (!first_ok) {
     const std::int64_t watched = run.traffic_end_ns - healed;
     return fail(std::move(result), to_seconds(watched),
