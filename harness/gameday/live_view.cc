@@ -88,7 +88,14 @@ std::string render_view(const ViewSnapshot& v, bool ansi) {
   for (const auto& line : v.recent_events) {
     // One screen line each: a long haproxy reason must not push the rest of the view away.
     constexpr std::size_t kWidth = 110;
-    out += "  " + (line.size() > kWidth ? line.substr(0, kWidth - 3) + "..." : line) + "\n";
+    out += "  ";
+    if (line.size() > kWidth) {
+      out.append(line, 0, kWidth - 3);
+      out += "...";
+    } else {
+      out += line;
+    }
+    out += '\n';
   }
   for (const auto& [lb, frontends] : v.frontends) {
     for (const auto& [name, url] : frontends) out += fmt::format("\nfrontend {} {}: {}", lb, name, url);

@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include "faults/catalogue.h"
 #include "harness/alerting/alert_engine.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
-#include "faults/fault.h"
 #include "harness/gameday/inject_command.h"
 #include "harness/gameday/stop_conditions.h"
 #include "harness/traffic/load_generator.h"

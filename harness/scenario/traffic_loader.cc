@@ -11,7 +11,6 @@
 namespace lbchaos::scenario {
 namespace {
 
-using topology::TableReader;
 
 constexpr std::array<std::string_view, 7> kRequestKeys{"host",    "path", "paths", "method",
                                                        "headers", "body", "weight"};
@@ -49,7 +48,7 @@ std::vector<traffic::RequestTemplate> read_request(const TableReader& table) {
   if (const auto weight = table.number("weight")) {
     if (*weight <= 0) {
       table.fail("weight", fmt::format("weight must be greater than 0, found {}",
-                                       topology::describe_node(*table.find("weight"))));
+                                       describe_node(*table.find("weight"))));
     }
     request.weight = *weight;
   }

@@ -13,6 +13,6 @@ inline constexpr std::array<std::string_view, 4> kTrafficShapeKeys{"request", "p
 
 // Reads `protocol`, `send`, `expect` and every [[traffic.request]] into `traffic`; throws
 // InputError at the offending key (file:line:col).
-void read_traffic_shape(const topology::TableReader& table, TrafficSpec& traffic);
+void read_traffic_shape(const TableReader& table, TrafficSpec& traffic);
 
 }  // namespace lbchaos::scenario

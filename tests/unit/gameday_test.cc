@@ -111,8 +111,8 @@ TEST(InjectCommand, AValidFaultGetsTheLoadersDefaults) {
   const auto spec = parse_inject({"errors", "app/web1", {{"ratio", "100%"}}, "30s"}, topology);
   EXPECT_EQ(spec.action, "errors");
   EXPECT_EQ(spec.target, "app/web1");
-  EXPECT_EQ(spec.params.ratio, 1.0);
-  EXPECT_EQ(spec.params.status, 500);  // the loader's default
+  EXPECT_EQ(spec.param<double>("ratio"), 1.0);
+  EXPECT_EQ(spec.param<std::int64_t>("status"), 500);  // the loader's default
   ASSERT_TRUE(spec.heal_after);
   EXPECT_EQ(*spec.heal_after, 30s);
 }
@@ -263,9 +263,9 @@ backend = "app"
       base + "[gameday]\navailability_target = \"99%\"\nhalt_if = { availability_below = \"95%\", "
              "over = \"30s\", p99_above = \"500ms\", alert = \"X\" }\n";
   (void)topology::parse_topology(text, "/tmp/t.toml");  // the topology loader accepts it
-  const auto toml = topology::parse_toml(text, "/tmp/t.toml");
+  const auto toml = parse_toml(text, "/tmp/t.toml");
   const auto settings =
-      topology::read_gameday_settings(topology::TableReader(toml.root, toml.file, "the topology file"));
+      topology::read_gameday_settings(TableReader(toml.root, toml.file, "the topology file"));
   EXPECT_DOUBLE_EQ(settings.availability_target, 0.99);
   EXPECT_DOUBLE_EQ(*settings.halt_if.availability_below, 0.95);
   EXPECT_EQ(settings.halt_if.over, 30s);

@@ -196,8 +196,8 @@ TEST(ValidateStatic, SloTableIsReadFromTheTopologyAndRejectsUnknownKeys) {
       "name = \"t\"\n[haproxy]\nconfig = \"good-roundrobin.cfg\"\n[slo]\navailability = \"99.9%\"\n"
       "p99_latency = \"100ms\"\ndetection = \"3s\"\npeak_rate = 900\nrate = 300\nclients = 8\n";
   (void)topology::parse_topology(text, kCorpus / "t.toml");  // the strict loader accepts [slo]
-  const auto toml = topology::parse_toml(text, "t.toml");
-  const auto slo = topology::read_slo(topology::TableReader(toml.root, toml.file, "the top level"));
+  const auto toml = parse_toml(text, "t.toml");
+  const auto slo = topology::read_slo(TableReader(toml.root, toml.file, "the top level"));
   EXPECT_DOUBLE_EQ(slo.availability, 0.999);
   EXPECT_EQ(slo.p99_latency, 100ms);
   EXPECT_EQ(slo.detection, 3s);
