@@ -31,7 +31,7 @@ const std::vector<std::vector<std::string_view>> kLayers{
     {"harness/scenario"},  // loader, pre-flight, random schedule, runner, result
     {"harness/validate", "harness/gameday"},
     {"harness/report"},
-    {"harness/cli"},
+    {"harness/cli", "harness/backend_binary"},  // the executables' mains
 };
 
 // The layer of a folder ("harness/deploy", "faults"), or nullopt for one the order lacks.
