@@ -31,7 +31,8 @@ const std::vector<std::vector<std::string_view>> kLayers{
     {"harness/scenario"},  // loader, pre-flight, random schedule, runner, result
     {"harness/validate", "harness/gameday"},
     {"harness/report"},
-    {"harness/cli", "harness/backend_binary"},  // the executables' mains
+    {"harness/cli"},
+    {"harness/backend_binary"},  // lbchaos-backend's main: the backend command alone
 };
 
 // The layer of a folder ("harness/deploy", "faults"), or nullopt for one the order lacks.
