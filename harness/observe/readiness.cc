@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <memory>
 
 #include "harness/observe/unix_cli.h"
 
@@ -19,6 +20,10 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kPollInterval = 20ms;
+// One connection attempt's bound. A listener that never accepts (another program holding the
+// port, a paused process) fills its backlog, and then the kernel drops the SYN and retries for
+// about two minutes: without this bound the wait would outlive its deadline by that much.
+constexpr auto kConnectAttemptTimeout = 500ms;
 
 asio::awaitable<void> pause(std::chrono::nanoseconds interval) {
   asio::steady_timer timer(co_await asio::this_coro::executor, interval);
@@ -33,9 +38,17 @@ asio::awaitable<bool> wait_until_accepting(const topology::Endpoint& endpoint, M
   const asio::ip::tcp::endpoint target(asio::ip::make_address(endpoint.host),
                                        static_cast<unsigned short>(endpoint.port));
   while (mono_now() < deadline && !give_up()) {
-    asio::ip::tcp::socket socket(executor);
+    // Shared with the timer's handler, which may already be queued when the connect completes.
+    const auto socket = std::make_shared<asio::ip::tcp::socket>(executor);
+    asio::steady_timer attempt_bound(executor, kConnectAttemptTimeout);
+    attempt_bound.async_wait([socket](const boost::system::error_code& e) {
+      if (e) return;
+      boost::system::error_code ignored;
+      socket->close(ignored);
+    });
     boost::system::error_code ec;
-    co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, ec));
+    co_await socket->async_connect(target, asio::redirect_error(asio::use_awaitable, ec));
+    attempt_bound.cancel();
     if (!ec) co_return true;
     co_await pause(kPollInterval);
   }

@@ -92,9 +92,7 @@ class PortSquatter {
   bool listening_ = false;
 };
 
-// DISABLED: after the merge with concurrent node start-up the run does not end when this heal
-// fails (exit -1, processes left): see the session note. Re-enable once fixed.
-TEST(HealFailure, DISABLED_APortTakenBeforeTheHealIsAFailedHealNotAHealedFault) {
+TEST(HealFailure, APortTakenBeforeTheHealIsAFailedHealNotAHealedFault) {
   const TempDir out;
   const auto junit = out / "junit.xml";
   RunningScenario running({.scenario = kData + "kill_port_taken.toml",
