@@ -8,9 +8,15 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "harness/common/errors.h"
 #include "harness/common/loopback.h"
+#include "harness/process/child_process.h"
 #include "harness/process/exit_status.h"
 #include "harness/process/port_reservation.h"
 #include "harness/process/run_directory.h"
@@ -156,6 +162,57 @@ TEST(Loopback, OnlyLoopbackAddressesAreTargets) {
   EXPECT_FALSE(is_loopback_address("192.168.1.1"));
   EXPECT_FALSE(is_loopback_address("::2"));
   EXPECT_FALSE(is_loopback_address("localhost"));  // names are not resolved: be explicit
+}
+
+}  // namespace
+}  // namespace lbchaos::process
+
+namespace lbchaos::process {
+namespace {
+
+// The child is started with vfork: what it runs, its log and its exit must still be right, and
+// an executable that cannot be run must be an error at once, not a child that silently dies.
+TEST(ChildProcess, RunsTheCommandWithItsLogAndReportsItsExit) {
+  boost::asio::io_context io;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("lbchaos-child-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  SpawnSpec spec;
+  spec.executable = "/bin/sh";
+  spec.args = {"-c", "echo \"hello $GREETING from $(pwd)\"; exit 3"};
+  spec.working_dir = dir;
+  spec.log_file = dir / "child.log";
+  spec.extra_env = {{"GREETING", "vfork"}};
+  ChildProcess child(io, spec);
+  EXPECT_GT(child.pid(), 0);
+  std::optional<ExitStatus> status;
+  boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+    status = co_await child.wait_exit(std::chrono::seconds(20));
+  }, boost::asio::detached);
+  io.run();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->to_string(), "exit code 3");
+  std::ifstream log(spec.log_file);
+  std::string line;
+  std::getline(log, line);
+  EXPECT_EQ(line, "hello vfork from " + dir.string());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ChildProcess, AnExecutableThatCannotRunIsAnErrorAtOnce) {
+  boost::asio::io_context io;
+  SpawnSpec spec;
+  spec.executable = "/nonexistent/lbchaos-no-such-program";
+  spec.working_dir = std::filesystem::temp_directory_path();
+  spec.log_file = "/dev/null";
+  try {
+    ChildProcess child(io, spec);
+    FAIL() << "started pid " << child.pid();
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot start /nonexistent/lbchaos-no-such-program"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
