@@ -1,8 +1,8 @@
 // `lbchaos validate` end to end, as a user runs it: the real binary, the real haproxy, built-in
 // backends on loopback. CI runs one good config, two bad configs caught by measurement alone
-// (--no-static), one baseline comparison that finds a regression and the seed-001 typo; the
-// whole corpus (each config three times) and the 10-of-10 identical A/B are the
-// `validate-corpus` label (tests/CMakeLists.txt), too long for every CI run.
+// (--no-static), one baseline comparison that finds a regression and the seed-001 typo. The
+// corpus is validate_corpus_test.cc (each config once in CI; three times, --no-static and the
+// 10-of-10 identical A/B under the `validate-corpus` label).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "tests/integration/support/lbchaos_process.h"
+#include "tests/integration/support/validation_run.h"
 
 namespace lbchaos {
 namespace {
@@ -19,42 +20,7 @@ using namespace std::chrono_literals;
 using namespace test_support;
 using ::testing::HasSubstr;
 
-namespace fs = std::filesystem;
-const fs::path kCorpus = fs::path(LBCHAOS_TEST_DATA) / "validate";
-
-struct Validation {
-  int exit_code = -1;
-  std::string out;
-  std::string output;  // stdout and stderr, for failure messages
-  nlohmann::json json;
-};
-
-Validation validate(const std::string& name, std::vector<std::string> extra = {},
-                    std::chrono::milliseconds timeout = 170s) {
-  TempDir dir;
-  std::vector<std::string> args{"validate", "--config", (kCorpus / (name + ".cfg")).string(),
-                                "--json", (dir.path() / "v.json").string(), "--junit",
-                                (dir.path() / "v.xml").string()};
-  if (fs::exists(kCorpus / (name + ".toml"))) {
-    args.push_back("--topology");
-    args.push_back((kCorpus / (name + ".toml")).string());
-  }
-  args.insert(args.end(), extra.begin(), extra.end());
-  LbchaosProcess lbchaos(args, dir.path());
-  Validation v;
-  v.exit_code = lbchaos.exit_code(timeout);
-  v.out = lbchaos.out();
-  v.output = lbchaos.output();
-  if (fs::exists(dir.path() / "v.json")) v.json = nlohmann::json::parse(read_file(dir.path() / "v.json"));
-  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 5s))
-      << "a process of the validation outlived it";
-  EXPECT_TRUE(run_directories_in(dir.path()).empty()) << "a run directory was left behind";
-  if (v.exit_code <= 1) {
-    const std::string junit = read_file(dir.path() / "v.xml");
-    EXPECT_THAT(junit, HasSubstr("<testsuites")) << name;
-  }
-  return v;
-}
+const std::filesystem::path& kCorpus = kValidateCorpus;
 
 // The suite rows of one probe in one kind of phase ("kill", "steady"...).
 std::vector<nlohmann::json> rows(const Validation& v, const std::string& phase_prefix,
@@ -134,87 +100,6 @@ TEST(Validate, ATypoIsRejectedByHaproxyAtTheUsersLine) {
   EXPECT_THAT(v.out, HasSubstr("REJECTED"));
   EXPECT_THAT(v.out, HasSubstr("bad-typo-new-server.cfg:25"));
   EXPECT_THAT(v.out, HasSubstr("chekc"));
-}
-
-// --- validate-corpus: not in the default CI run (see tests/CMakeLists.txt) -------------------
-
-// What each corpus config must show when it runs; "" for a good one.
-const std::map<std::string, std::string> kCorpusReasons{
-    {"good-roundrobin", ""},
-    {"good-leastconn", ""},
-    {"good-static-rr", ""},
-    {"good-source-many-clients", ""},
-    {"good-first-sized-maxconn", ""},
-    {"good-observe-layer4", ""},
-    {"good-weighted-capacity", ""},
-    {"bad-slow-detection", "detection_time"},
-    {"bad-slow-recovery", "recovery_time"},
-    {"bad-missing-check", "no_health_check"},
-    {"bad-no-redispatch", "no_redispatch"},
-    {"bad-retries-zero", "no_retries"},
-    {"bad-weight-zero", "weight_zero"},
-    {"bad-weights-skewed", "distribution"},
-    {"bad-small-server-equal-weight", "distribution"},
-    {"bad-balance-first-no-maxconn", "balance_first_maxconn"},
-    {"bad-source-behind-nat", "hash_few_clients"},
-    {"bad-maxconn-queue", "maxconn"},
-    {"bad-timeout-server", "timeout_server"},
-    {"bad-http-check-status", "health_check_expect"},
-    {"bad-http-check-string", "health_check_expect"},
-    {"bad-all-weights-zero", "weights_all_zero"},
-    {"bad-timeout-check", "timeout_check"},
-    {"bad-timeout-connect", "timeout_connect"},
-};
-
-// Bad configs the generated suite catches without static analysis, and the probe that does.
-const std::map<std::string, std::string> kCaughtByMeasurement{
-    {"bad-slow-detection", "detection_time"},     {"bad-slow-recovery", "recovery_time"},
-    {"bad-missing-check", "detection_time"},      {"bad-no-redispatch", "availability"},
-    {"bad-retries-zero", "availability"},         {"bad-weight-zero", "distribution"},
-    {"bad-weights-skewed", "distribution"},       {"bad-small-server-equal-weight", "distribution"},
-    {"bad-balance-first-no-maxconn", "latency"},  {"bad-source-behind-nat", "distribution"},
-    {"bad-maxconn-queue", "availability"},        {"bad-timeout-server", "availability"},
-    {"bad-http-check-status", "readiness"},       {"bad-http-check-string", "readiness"},
-    {"bad-all-weights-zero", "availability"},
-};
-
-TEST(ValidateCorpus, DISABLED_EveryConfigThreeTimesWithNoFlip) {
-  for (const auto& [name, reason] : kCorpusReasons) {
-    for (int run = 1; run <= 3; ++run) {
-      const auto v = validate(name);
-      if (reason.empty()) {
-        EXPECT_EQ(v.exit_code, 0) << name << " run " << run << "\n" << v.out;
-        continue;
-      }
-      EXPECT_EQ(v.exit_code, 1) << name << " run " << run << "\n" << v.out;
-      bool named = false;
-      for (const auto& f : v.json["findings"]) named = named || f["check"] == reason;
-      EXPECT_TRUE(named) << name << " run " << run << " should name " << reason << "\n" << v.out;
-    }
-  }
-}
-
-TEST(ValidateCorpus, DISABLED_BadConfigsAreCaughtWithStaticAnalysisOff) {
-  for (const auto& [name, probe] : kCaughtByMeasurement) {
-    const auto v = validate(name, {"--no-static"});
-    EXPECT_EQ(v.exit_code, 1) << name << "\n" << v.out;
-    bool failed = false;
-    for (const auto& row : v.json["suite"]["probes"]) {
-      failed = failed || (row["probe"] == probe && row["verdict"] == "fail");
-    }
-    EXPECT_TRUE(failed) << name << ": expected " << probe << " to fail\n" << v.out;
-  }
-}
-
-TEST(ValidateCorpus, DISABLED_TheSameConfigAsBaselineNeverRegressesInTenRuns) {
-  for (int run = 1; run <= 10; ++run) {
-    const auto v = validate("good-roundrobin",
-                            {"--baseline", (kCorpus / "good-roundrobin.cfg").string()});
-    EXPECT_EQ(v.exit_code, 0) << "run " << run << "\n" << v.out;
-    for (const auto& c : v.json["comparisons"]) {
-      EXPECT_NE(c["verdict"], "regression") << "run " << run << ": " << c.dump();
-    }
-  }
 }
 
 }  // namespace
