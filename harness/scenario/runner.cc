@@ -201,11 +201,17 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
 
   co_await attribute_servers_from_logs(s.deployment.get(), s.generator.get());
   co_await s.record_coverage();
-  co_await s.finish_manual_faults(!error.empty()        ? "the scenario could not go on: " + error
-                                  : interrupted         ? std::string("the run was interrupted")
-                                  : !s.result.abort_reason.empty()
-                                      ? "the run was aborted: " + s.result.abort_reason
-                                      : std::string("the scenario's traffic ended"));
+  // A named string, not a temporary in the co_await: GCC 12 destroys conditional temporaries
+  // of a co_await expression twice.
+  std::string why_over = "the scenario's traffic ended";
+  if (!error.empty()) {
+    why_over = "the scenario could not go on: " + error;
+  } else if (interrupted) {
+    why_over = "the run was interrupted";
+  } else if (!s.result.abort_reason.empty()) {
+    why_over = "the run was aborted: " + s.result.abort_reason;
+  }
+  co_await s.finish_manual_faults(why_over);
   co_await s.heal_everything();
   co_await s.stop_alerting();
   if (s.deployment) {
