@@ -1,4 +1,4 @@
-// `lbchaos run PATH... [--json F] [--junit F] [--html F] [--seed N] [--shard I/N] [--keep]`: run
+// `lbchaos run PATH... [--json F] [--junit F] [--html F] [--seed N] [--shard I/N] [--keep] [--live]`: run
 // scenarios (all, or one shard of them), print a table per scenario, write the journal, JUnit XML
 // and HTML report, exit 0/1/2/3.
 #include <unistd.h>
@@ -29,6 +29,10 @@
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
 #include "harness/cli/command_line.h"
+#include "harness/gameday/journal.h"
+#include "harness/gameday/live_run.h"
+#include "harness/process/run_directory.h"
+#include "harness/topology/gameday_settings.h"
 #include "harness/process/network_isolation.h"
 #include "harness/report/console_report.h"
 #include "harness/report/html_report.h"
@@ -56,6 +60,7 @@ struct RunCommandOptions {
   bool keep = false;
   bool verbose = false;
   bool no_isolate = false;
+  bool live = false;
 };
 
 // A scenario of the suite with its place in it (what `merge` orders shards' scenarios by).
@@ -162,8 +167,12 @@ asio::awaitable<void> show_progress(const scenario::ScenarioRunner& runner,
 }
 
 int run_scenarios(const RunCommandOptions& options) {
-  const bool live = ::isatty(STDERR_FILENO) != 0;
+  // --live: the game day's view (stdout a terminal) or its event lines, instead of the progress
+  // line.
+  const bool live = ::isatty(STDERR_FILENO) != 0 && !options.live;
+  const bool live_view = options.live && ::isatty(STDOUT_FILENO) != 0;
   setup_logging(options.verbose, live);
+  if (live_view && !options.verbose) spdlog::set_level(spdlog::level::warn);  // the view shows it
   // First, before any socket or thread: the whole run lives in the namespace it makes.
   process::NetworkIsolation isolation;
   try {
@@ -176,9 +185,15 @@ int run_scenarios(const RunCommandOptions& options) {
   std::vector<scenario::Scenario> scenarios;
   std::vector<SuiteEntry> entries;
   std::optional<scenario::Shard> shard;
+  std::vector<topology::GameDaySettings> gameday_settings;  // --live: each scenario's topology's
   try {
     if (!options.shard.empty()) shard = scenario::parse_shard(options.shard);
     scenarios = load_scenarios(options, shard, entries);
+    if (options.live) {
+      for (const auto& s : scenarios) {
+        gameday_settings.push_back(topology::load_gameday_settings(s.topology.file));
+      }
+    }
   } catch (const InputError& e) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
@@ -203,9 +218,18 @@ int run_scenarios(const RunCommandOptions& options) {
   });
 
   auto main = [&]() -> asio::awaitable<void> {
-    for (const auto& s : scenarios) {
+    for (std::size_t i = 0; i < scenarios.size(); ++i) {
+      const auto& s = scenarios[i];
       if (interrupted) break;
-      scenario::ScenarioRunner runner(io, s, {options.keep, options.seed});
+      std::unique_ptr<gameday::LiveFaultSource> manual;
+      if (options.live) {
+        manual = std::make_unique<gameday::LiveFaultSource>(
+            io, gameday::LiveRunOptions{s.name, gameday_settings[i], live_view,
+                                        gameday::default_journal_path(
+                                            process::RunDirectory::base_directory(), s.name,
+                                            std::chrono::system_clock::now())});
+      }
+      scenario::ScenarioRunner runner(io, s, {options.keep, options.seed, manual.get()});
       current = &runner;
       auto done = std::make_shared<bool>(false);
       if (live) asio::co_spawn(io, show_progress(runner, done), asio::detached);
@@ -214,6 +238,7 @@ int run_scenarios(const RunCommandOptions& options) {
       if (live) fmt::print(stderr, "{}", kClearLine);  // before the table, on a shared terminal
       current = nullptr;
       report::print_scenario(stdout, results.back());
+      if (manual) fmt::print("game-day journal: {}\n", manual->journal_path().string());
     }
     signals.cancel();
   };
@@ -249,6 +274,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Run only shard I of N (I/N, 1-based): a stable split by path and seed");
   run->add_option("--seed", options->seed, "Override every scenario's seed");
   run->add_flag("--keep", options->keep, "Keep run directories (configs, logs)");
+  run->add_flag("--live", options->live,
+                "While traffic runs: the game day's live view, and its control socket for "
+                "lbchaos inject/heal/status/halt/note");
   run->add_flag("-v,--verbose", options->verbose, "Debug logging");
   run->add_flag("--no-isolate", options->no_isolate,
                 "Run in the host's network namespace (as root, a run gets a private one holding "

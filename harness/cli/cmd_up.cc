@@ -1,8 +1,8 @@
-// `lbchaos up TOPOLOGY [--ready-file F] [--traffic RATE] [--journal F]`: start everything, wait
+// `lbchaos up TOPOLOGY [--ready-file F] [--traffic RATE] [--journal F] [--html F]`: start everything, wait
 // until haproxy reports every server UP, write F, then run a game day (harness/gameday/): the
 // control socket for inject/heal/status/halt/note, optional background traffic, the live view,
 // the stop conditions and the journal, until Ctrl-C, SIGTERM or `lbchaos halt --stop`; then heal
-// every fault and tear down.
+// every fault, tear down, and write the HTML report of the exercise (--html).
 #include <unistd.h>
 
 #include <utility>
@@ -21,22 +21,29 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "harness/alerting/alert_engine.h"
+#include "harness/cli/command_line.h"
 #include "harness/cli/commands.h"
 #include "harness/topology/route_hints.h"
 #include "harness/cli/logging.h"
 #include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
+#include "harness/common/sha256.h"
 #include "harness/common/exit_codes.h"
 #include "harness/deploy/deployment.h"
 #include "harness/gameday/background_traffic.h"
+#include "harness/gameday/exercise_report.h"
 #include "harness/gameday/control_server.h"
 #include "harness/gameday/journal.h"
 #include "harness/gameday/run_discovery.h"
 #include "harness/gameday/session.h"
+#include "harness/model/timeline.h"
+#include "harness/report/html_report.h"
+#include "harness/report/json_journal.h"
 #include "harness/topology/gameday_settings.h"
 #include "harness/topology/loader.h"
 
@@ -50,6 +57,7 @@ struct UpOptions {
   std::string topology;
   std::string ready_file;
   std::string journal;
+  std::string html;
   double traffic = 0;
   bool keep = false;
   bool verbose = false;
@@ -138,6 +146,22 @@ nlohmann::json start_entry(deploy::Deployment& deployment, const UpOptions& opti
           {"frontends", frontends}};
 }
 
+// The exercise as the run report draws it: one scenario, no probes, the background traffic's
+// charts, haproxy's lanes, the alerts and every manual fault shaded.
+void write_exercise_html(const std::string& file, gameday::ExerciseRecording recording) {
+  auto exercise = gameday::exercise_report(std::move(recording));
+  std::vector<scenario::ScenarioResult> results;
+  results.push_back(std::move(exercise.result));
+  auto journal = report::journal_json(results);
+  journal["command_line"] = command_line();
+  auto& entry = journal["scenarios"][0];
+  if (!entry.contains("timeline")) {
+    // No traffic: an empty timeline still carries the lanes and the fault windows.
+    entry["timeline"] = scenario::Timeline::build(results.front().recording).to_json();
+  }
+  report::write_html_report(journal, file);
+}
+
 int run_up(const UpOptions& options) {
   const bool live_view = ::isatty(STDOUT_FILENO) != 0;
   setup_logging(options.verbose);
@@ -193,6 +217,8 @@ int run_up(const UpOptions& options) {
   });
 
   int exit_code = kExitOk;
+  std::map<std::string, std::string> config_hashes;
+  bool html_written = false;
   auto main = [&]() -> asio::awaitable<void> {
     try {
       co_await deployment.prepare();
@@ -205,13 +231,14 @@ int run_up(const UpOptions& options) {
       if (options.traffic > 0) {
         traffic = std::make_unique<gameday::BackgroundTraffic>(
             io, background_load(deployment, options.traffic));
+        if (!options.html.empty()) traffic->keep_history();
         traffic->start();
       }
       session = std::make_unique<gameday::GameDaySession>(
           deployment, alerts.get(), traffic.get(), *journal,
           gameday::SessionOptions{gameday_settings, live_view, options.traffic,
                                   run_dir->path().string()});
-      session->on_stop_requested([&] { stop("lbchaos halt --stop"); });
+      session->on_stop_requested([&](const std::string&) { stop("lbchaos halt --stop"); });
       control = std::make_unique<gameday::ControlServer>(
           io, run_dir->path() / gameday::kControlSocketName,
           [&](gameday::ControlRequest request, gameday::Actor actor) {
@@ -248,11 +275,26 @@ int run_up(const UpOptions& options) {
     if (control) control->close();
     if (session) co_await session->finish(why);
     if (traffic) co_await traffic->stop();
+    const MonoTime exercise_end = mono_now();
     if (alerts) {
       try {
         co_await alerts->stop();
       } catch (const std::exception& e) {
         spdlog::error("stopping the alert engine failed: {}", e.what());
+      }
+    }
+    if (!options.html.empty()) {
+      std::vector<std::string> files{deployment.topology().file.string()};
+      if (deployment.topology().haproxy.config) {
+        files.push_back(deployment.topology().haproxy.config->string());
+      }
+      for (auto& instance : deployment.instances()) files.push_back(instance->config_path().string());
+      for (const auto& file : files) {
+        try {
+          config_hashes[file] = sha256_of_file(file);
+        } catch (const std::exception& e) {
+          spdlog::warn("no sha256 of {}: {}", file, e.what());
+        }
       }
     }
     co_await deployment.shutdown();
@@ -262,6 +304,27 @@ int run_up(const UpOptions& options) {
       end["failed"] = traffic->failed();
     }
     journal->write("end", end);
+    if (!options.html.empty() && session) {
+      gameday::ExerciseRecording recording;
+      recording.topology = deployment.topology();
+      recording.start =
+          traffic && traffic->started_at() ? *traffic->started_at() : journal->start();
+      recording.end = exercise_end;
+      recording.traffic_rate = options.traffic;
+      if (traffic) recording.records = traffic->all_records(recording.servers);
+      recording.faults = session->fault_events();
+      recording.haproxy_events = session->haproxy_events();
+      if (alerts) recording.alerts = alerts->recording();
+      recording.config_sha256 = config_hashes;
+      recording.wall_seconds = std::chrono::duration<double>(exercise_end - journal->start()).count();
+      try {
+        write_exercise_html(options.html, std::move(recording));
+        html_written = true;
+      } catch (const std::exception& e) {
+        spdlog::error("cannot write the HTML report: {}", e.what());
+        exit_code = kExitEnvironment;
+      }
+    }
     signals.cancel();
   };
   if (!run_io(io, main())) {
@@ -270,6 +333,7 @@ int run_up(const UpOptions& options) {
   if (!options.ready_file.empty()) std::filesystem::remove(options.ready_file);
   fmt::print("lbchaos: stopped ({}); every fault healed; journal: {}\n", why,
              journal->path().string());
+  if (html_written) fmt::print("lbchaos: HTML report of the exercise: {}\n", options.html);
   if (options.keep) spdlog::info("run directory kept: {}", run_dir->path().string());
   return exit_code;
 }
@@ -289,6 +353,8 @@ void add_up_command(CLI::App& app, int& exit_code) {
   up->add_option("--journal", options->journal,
                  "Append the game-day journal (JSON Lines) here; default "
                  "$LBCHAOS_TMPDIR|$TMPDIR|/tmp/gameday-<topology>-<time>.jsonl");
+  up->add_option("--html", options->html,
+                 "At the end, write the self-contained HTML report of the whole exercise here");
   up->add_flag("--keep", options->keep, "Keep the run directory (configs, logs) afterwards");
   up->add_flag("-v,--verbose", options->verbose, "Debug logging");
   up->callback([options, &exit_code] { exit_code = run_up(*options); });

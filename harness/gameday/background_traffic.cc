@@ -26,8 +26,30 @@ void BackgroundTraffic::start() {
   asio::co_spawn(io_, loop(), asio::detached);
 }
 
+namespace {
+
+// Appends `records` to `out`, their server ids moved from `from` to `to`.
+void append_records(const std::vector<traffic::RequestRecord>& records,
+                    const traffic::ServerTable& from, traffic::ServerTable& to,
+                    std::vector<traffic::RequestRecord>& out) {
+  std::vector<std::uint16_t> ids;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    ids.push_back(to.id_of(from.name(static_cast<std::uint16_t>(i))));
+  }
+  out.reserve(out.size() + records.size());
+  for (auto record : records) {
+    if (record.server != traffic::kUnknownServer && record.server < ids.size()) {
+      record.server = ids[record.server];
+    }
+    out.push_back(record);
+  }
+}
+
+}  // namespace
+
 asio::awaitable<void> BackgroundTraffic::loop() {
   MonoTime start = mono_now();
+  started_at_ = start;
   while (!stop_) {
     try {
       co_await generator_->run(start);
@@ -39,6 +61,9 @@ asio::awaitable<void> BackgroundTraffic::loop() {
     start += options_.duration;  // the next segment goes on with the same schedule
     completed_before_ += generator_->completed();
     failed_before_ += generator_->failed();
+    if (keep_history_) {
+      append_records(generator_->records(), generator_->servers(), history_servers_, history_);
+    }
     owned_ = std::make_unique<traffic::LoadGenerator>(io_, options_);
     generator_ = owned_.get();
     ++segment_;
@@ -53,6 +78,16 @@ asio::awaitable<void> BackgroundTraffic::stop() {
   if (generator_) generator_->request_stop();
   boost::system::error_code ignored;
   while (running_) co_await done_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+std::vector<traffic::RequestRecord> BackgroundTraffic::all_records(
+    traffic::ServerTable& servers) const {
+  std::vector<traffic::RequestRecord> out;
+  append_records(history_, history_servers_, servers, out);
+  if (generator_ != nullptr) {
+    append_records(generator_->records(), generator_->servers(), servers, out);
+  }
+  return out;
 }
 
 std::uint64_t BackgroundTraffic::completed() const {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -41,8 +42,15 @@ std::filesystem::path default_journal_path(const std::filesystem::path& base,
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
+  // A name ("live kill") may hold what a file name should not: kept to [A-Za-z0-9._-].
+  std::string name(topology);
+  for (char& c : name) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
+                       c == '-';
+    if (!plain) c = '_';
+  }
   return std::filesystem::absolute(base /
-                                   fmt::format("gameday-{}-{:%Y%m%d-%H%M%S}.jsonl", topology, utc));
+                                   fmt::format("gameday-{}-{:%Y%m%d-%H%M%S}.jsonl", name, utc));
 }
 
 Journal::Journal(std::filesystem::path path, MonoTime start)

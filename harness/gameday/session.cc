@@ -78,6 +78,11 @@ struct GameDaySession::ActiveFault {
   MonoTime injected_at{};
   std::string detail;
   State state = State::kInjecting;
+  bool inject_failed = false;
+  std::optional<MonoTime> healed_at;
+  std::string heal_detail;
+  std::string heal_error;
+  std::string healed_by;
   asio::steady_timer heal_timer;
 };
 
@@ -153,6 +158,8 @@ void GameDaySession::collect_events() {
       const auto& health = events[health_cursor_[i]];
       const std::string server = topology::server_key(health.change.backend, health.change.server);
       server_state_[server][instance.name()] = health.change.state;
+      haproxy_events_.push_back(scenario::HaproxyEvent{to_ns(health.at), static_cast<int>(i), server,
+                                                       health.change.state, health.change.reason});
       journal_.write("haproxy", {{"lb", instance.name()},
                                  {"server", server},
                                  {"state", health.change.state},
@@ -284,6 +291,7 @@ asio::awaitable<ControlResponse> GameDaySession::inject(const nlohmann::json& js
   if (!failure.empty()) {
     // Whatever part of it applied is undone: a failed inject still gets its heal.
     f.state = ActiveFault::State::kActive;
+    f.inject_failed = true;
     journal_.write("inject_failed", {{"actor", to_json(actor)},
                                      {"command", command},
                                      {"fault", f.id},
@@ -340,9 +348,12 @@ asio::awaitable<std::string> GameDaySession::heal_fault(ActiveFault& fault, cons
   } catch (const std::exception& e) {
     error = e.what();
   }
-  const double active_s = seconds_between(fault.injected_at, mono_now());
+  const MonoTime healed_at = mono_now();
+  const double active_s = seconds_between(fault.injected_at, healed_at);
+  fault.healed_by = actor.user;
   if (!error.empty()) {
     fault.state = ActiveFault::State::kHealFailed;
+    fault.heal_error = error;
     journal_.write("heal_failed", {{"actor", to_json(actor)},
                                    {"fault", fault.id},
                                    {"action", fault.spec.action},
@@ -354,6 +365,8 @@ asio::awaitable<std::string> GameDaySession::heal_fault(ActiveFault& fault, cons
     co_return error;
   }
   fault.state = ActiveFault::State::kHealed;
+  fault.healed_at = healed_at;
+  fault.heal_detail = detail;
   journal_.write("heal", {{"actor", to_json(actor)},
                           {"fault", fault.id},
                           {"action", fault.spec.action},
@@ -423,7 +436,13 @@ asio::awaitable<ControlResponse> GameDaySession::halt(const nlohmann::json& args
   const bool stop = args.value("stop", false);
   const bool clear = args.value("clear", false);
   ++halt_epoch_;
-  const auto [healed, failed] = co_await heal_all(actor, "lbchaos halt");
+  auto [healed, failed] = co_await heal_all(actor, "lbchaos halt");
+  if (other_.halt) {
+    // Under `run --live`: the schedule's faults too, and no more of them.
+    const auto [other_healed, other_failed] = co_await other_.halt();
+    healed.insert(healed.end(), other_healed.begin(), other_healed.end());
+    failed.insert(failed.end(), other_failed.begin(), other_failed.end());
+  }
   journal_.write("halt", {{"actor", to_json(actor)},
                           {"command", fmt::format("halt{}{}", stop ? " --stop" : "",
                                                   clear ? " --clear" : "")},
@@ -446,7 +465,11 @@ asio::awaitable<ControlResponse> GameDaySession::halt(const nlohmann::json& args
   }
   if (stop) {
     message += "; the exercise is ending";
-    if (on_stop_) asio::post(deployment_.io(), on_stop_);
+    if (on_stop_) {
+      asio::post(deployment_.io(), [callback = on_stop_, who = actor.user] {
+        callback(fmt::format("lbchaos halt --stop by {}", who));
+      });
+    }
   }
   if (!failed.empty()) {
     co_return error_response(kExitEnvironment,
@@ -550,9 +573,35 @@ ViewSnapshot GameDaySession::snapshot() {
     line.detail = f->detail;
     v.faults.push_back(std::move(line));
   }
+  if (other_.active) {
+    for (auto& line : other_.active()) v.faults.push_back(std::move(line));
+  }
   for (const auto& [key, alert] : alerts_now_) v.alerts.push_back(alert);
   v.recent_events.assign(recent_.begin(), recent_.end());
   return v;
+}
+
+std::vector<scenario::FaultEvent> GameDaySession::fault_events() const {
+  std::vector<scenario::FaultEvent> out;
+  for (const auto& f : faults_) {
+    if (f->state == ActiveFault::State::kInjecting || f->inject_failed) continue;
+    scenario::FaultEvent event = faults::event_for(f->spec);
+    event.injected_ns = to_ns(f->injected_at);
+    event.detail = f->detail;
+    event.manual = true;
+    event.id = f->id;
+    event.actor = f->actor.user;
+    if (f->healed_at) {
+      event.healed_ns = to_ns(*f->healed_at);
+      event.detail += fmt::format("; healed by {}: {}", f->healed_by, f->heal_detail);
+    } else if (f->state == ActiveFault::State::kHealFailed) {
+      event.heal_failed = true;
+      event.heal_error = f->heal_error;
+      event.detail += "; heal FAILED: " + f->heal_error;
+    }
+    out.push_back(std::move(event));
+  }
+  return out;
 }
 
 }  // namespace lbchaos::gameday

@@ -17,6 +17,7 @@
 #include "harness/gameday/journal.h"
 #include "harness/gameday/live_view.h"
 #include "harness/model/model.h"
+#include "harness/model/run_events.h"
 #include "harness/topology/gameday_settings.h"
 
 namespace lbchaos::deploy {
@@ -57,9 +58,27 @@ class GameDaySession {
   boost::asio::awaitable<ControlResponse> handle(ControlRequest request, Actor actor);
   // The end: no more injections, every fault healed, the last events recorded.
   boost::asio::awaitable<void> finish(const std::string& why);
-  // Called (posted) when `lbchaos halt --stop` asks the run to end.
-  void on_stop_requested(std::function<void()> callback) { on_stop_ = std::move(callback); }
+  // Called (posted) when `lbchaos halt --stop` asks the run to end, with who asked.
+  void on_stop_requested(std::function<void(std::string why)> callback) {
+    on_stop_ = std::move(callback);
+  }
+  // Faults someone else injects (a scenario's schedule under `run --live`): `halt` heals them
+  // too (the hook returns what it healed and what failed, as "kill app/web1"), and the view
+  // shows the active ones.
+  struct OtherFaults {
+    std::function<boost::asio::awaitable<std::pair<std::vector<std::string>, std::vector<std::string>>>()>
+        halt;
+    std::function<std::vector<FaultLine>()> active;
+  };
+  void add_other_faults(OtherFaults other) { other_ = std::move(other); }
   [[nodiscard]] ViewSnapshot snapshot();
+
+  // What the exercise recorded, for its report: every manual fault that was applied (healed or
+  // not) and every server state change haproxy logged.
+  [[nodiscard]] std::vector<scenario::FaultEvent> fault_events() const;
+  [[nodiscard]] const std::vector<scenario::HaproxyEvent>& haproxy_events() const {
+    return haproxy_events_;
+  }
 
  private:
   struct ActiveFault;
@@ -96,7 +115,9 @@ class GameDaySession {
   bool finishing_ = false;
   bool watching_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::function<void()> on_stop_;
+  std::function<void(std::string)> on_stop_;
+  OtherFaults other_;
+  std::vector<scenario::HaproxyEvent> haproxy_events_;
   // Observed state
   std::map<std::string, std::map<std::string, std::string>> server_state_;  // server -> lb -> state
   std::vector<std::size_t> health_cursor_;  // per instance, in its syslog's health events

@@ -34,6 +34,11 @@ struct FaultEvent {
   std::string verb = {};         // "killed", "paused": how probes say what happened; may be empty
   bool heal_failed = false;
   std::string heal_error = {};
+  // A fault people injected by hand (`lbchaos inject` against `up` or `run --live`), not one of
+  // the schedule: its id ("f1") and who injected it (the user of the control socket's peer).
+  bool manual = false;
+  std::string id = {};
+  std::string actor = {};
 };
 
 // A server state change as haproxy reported it (syslog "Server app/web1 is DOWN").

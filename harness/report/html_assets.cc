@@ -53,6 +53,8 @@ vertical-align:-1px}
 .fault-window{fill:rgba(214,60,50,.13);pointer-events:none}
 .fault-edge{stroke:#d14b3f;stroke-dasharray:3 3;pointer-events:none}
 .fault-label{fill:#b3372d;font-weight:600}
+.manual .fault-window{fill:rgba(150,60,200,.13)}.manual .fault-edge{stroke:#8a3cc8}
+.manual .fault-label{fill:#7a2fb5;font-style:italic}
 .lane-label{fill:#3a4350}.alert-label{font-size:10px}
 .lane-bg{fill:#f7f8fa}
 .state{stroke:#fff;stroke-width:.5}

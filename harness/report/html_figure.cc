@@ -147,12 +147,23 @@ void draw_fault_windows(SvgBuilder& svg, const json& scenario, const Scale& x, d
     const double from = std::clamp(number_or(f, "injected_at_s", 0), 0.0, end_s);
     const bool healed = f.contains("healed_at_s") && f["healed_at_s"].is_number();
     const double to = healed ? std::clamp(f["healed_at_s"].get<double>(), from, end_s) : end_s;
-    const std::string label =
+    const std::string what =
         fmt::format("{} {}", f.value("action", "fault"), f.value("target", ""));
+    // A fault injected by hand (game day, `run --live`) says so: its id and who injected it.
+    const bool manual = f.value("manual", false);
+    const std::string label =
+        manual ? fmt::format("{} {} (manual, by {})", f.value("id", ""), what, f.value("actor", "?"))
+               : what;
     const double x0 = x(from), x1 = std::max(x(to), x0 + 2);
-    svg.open("g", fmt::format("class=\"fault\" data-fault=\"{}\" data-from-s=\"{:.3f}\" "
-                              "data-to-s=\"{}\"",
-                              html_escape(label), from, healed ? fmt::format("{:.3f}", to) : ""));
+    svg.open("g", fmt::format("class=\"fault{}\" data-fault=\"{}\" data-from-s=\"{:.3f}\" "
+                              "data-to-s=\"{}\"{}",
+                              manual ? " manual" : "", html_escape(what), from,
+                              healed ? fmt::format("{:.3f}", to) : "",
+                              manual ? fmt::format(" data-manual=\"true\" data-fault-id=\"{}\" "
+                                                   "data-actor=\"{}\"",
+                                                   html_escape(f.value("id", "")),
+                                                   html_escape(f.value("actor", "")))
+                                     : ""));
     svg.rect(x0, top, x1 - x0, bottom - top, "fault-window");
     svg.line(x0, top - kFaultLabelBand + 6, x0, bottom, "fault-edge");
     svg.text(x0 + 3, top - kFaultLabelBand + 16 + (index % 2) * 14,

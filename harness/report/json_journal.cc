@@ -96,7 +96,12 @@ json scenario_json(const scenario::ScenarioResult& r) {
   json faults = json::array();
   for (const auto& f : rec.faults) {
     json event{{"action", f.action}, {"target", f.target},
-               {"injected_at_s", relative(f.injected_ns)}, {"detail", f.detail}};
+               {"injected_at_s", relative(f.injected_ns)}, {"detail", f.detail},
+               {"manual", f.manual}};
+    if (f.manual) {
+      event["id"] = f.id;
+      event["actor"] = f.actor;
+    }
     // healed_at_s only for a heal that succeeded; a failed one says so, and why.
     if (f.heal_failed) {
       event["heal_failed"] = true;

@@ -81,7 +81,7 @@ constexpr auto kAbortCheckInterval = 100ms;
 
 }  // namespace
 
-struct ScenarioRunner::State {
+struct ScenarioRunner::State final : RunControl {
   State(asio::io_context& io_, const Scenario& scenario_, RunOptions options_)
       : io(io_),
         scenario(scenario_),
@@ -111,6 +111,14 @@ struct ScenarioRunner::State {
   std::string schedule_error;
   MonoTime traffic_start{};
 
+  bool manual_started = false;  // options.manual was told that traffic started
+
+  // RunControl, for the manual fault source (`run --live`).
+  [[nodiscard]] std::vector<RunControl::ActiveFault> active_scheduled() const override;
+  asio::awaitable<std::pair<std::vector<std::string>, std::vector<std::string>>> halt_schedule()
+      override;
+  void stop(std::string why) override;
+
   asio::awaitable<void> bring_up();
   asio::awaitable<void> drive_traffic();
   asio::awaitable<void> run_schedule();
@@ -119,6 +127,7 @@ struct ScenarioRunner::State {
   asio::awaitable<void> inject(ScheduledFault& fault);
   asio::awaitable<void> heal(ScheduledFault& fault);
   asio::awaitable<void> heal_everything();
+  asio::awaitable<void> finish_manual_faults(const std::string& why);
   asio::awaitable<void> record_provenance();
   void record_fault_configs();
   void record_sha256(const std::vector<std::string>& files);
@@ -192,6 +201,17 @@ asio::awaitable<ScenarioResult> ScenarioRunner::run() {
 
   co_await attribute_servers_from_logs(s.deployment.get(), s.generator.get());
   co_await s.record_coverage();
+  // A named string, not a temporary in the co_await: GCC 12 destroys conditional temporaries
+  // of a co_await expression twice.
+  std::string why_over = "the scenario's traffic ended";
+  if (!error.empty()) {
+    why_over = "the scenario could not go on: " + error;
+  } else if (interrupted) {
+    why_over = "the run was interrupted";
+  } else if (!s.result.abort_reason.empty()) {
+    why_over = "the run was aborted: " + s.result.abort_reason;
+  }
+  co_await s.finish_manual_faults(why_over);
   co_await s.heal_everything();
   co_await s.stop_alerting();
   if (s.deployment) {
@@ -279,6 +299,10 @@ asio::awaitable<void> ScenarioRunner::State::drive_traffic() {
   recording.steady_start_ns = to_ns(traffic_start + spec.warmup);
   recording.traffic_end_ns = to_ns(traffic_start + spec.duration);
 
+  if (options.manual != nullptr) {
+    manual_started = true;  // finish() is owed even when started() throws halfway
+    options.manual->started(LiveRun{*deployment, alerts.get(), *generator, traffic_start, *this});
+  }
   schedule.start();
   asio::co_spawn(io, run_schedule(), asio::detached);
   const bool watch_aborts = std::any_of(scenario.expectations.begin(), scenario.expectations.end(),
@@ -400,6 +424,75 @@ asio::awaitable<void> ScenarioRunner::State::heal_everything() {
   std::sort(active.begin(), active.end(),
             [](const ScheduledFault* a, const ScheduledFault* b) { return a->event > b->event; });
   for (auto* fault : active) co_await heal(*fault);
+}
+
+// The manual faults (`run --live`) are healed first (they came on top of the schedule) and join
+// the recording in the order they were injected.
+asio::awaitable<void> ScenarioRunner::State::finish_manual_faults(const std::string& why) {
+  if (!manual_started) co_return;
+  manual_started = false;
+  auto events = co_await options.manual->finish(why);
+  auto& recorded = result.recording.faults;
+  for (auto& event : events) recorded.push_back(std::move(event));
+  // Stable: the schedule's indexes (ScheduledFault::event) point at the same events after it.
+  std::vector<std::size_t> order(recorded.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return recorded[a].injected_ns < recorded[b].injected_ns;
+  });
+  std::vector<FaultEvent> sorted;
+  std::vector<std::size_t> moved_to(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    moved_to[order[i]] = i;
+    sorted.push_back(std::move(recorded[order[i]]));
+  }
+  recorded = std::move(sorted);
+  for (auto& fault : faults) {
+    if (fault.injected) fault.event = moved_to[fault.event];
+  }
+}
+
+std::vector<RunControl::ActiveFault> ScenarioRunner::State::active_scheduled() const {
+  std::vector<RunControl::ActiveFault> out;
+  for (const auto& fault : faults) {
+    if (!fault.injected || fault.healed) continue;
+    const auto& event = result.recording.faults[fault.event];
+    out.push_back(RunControl::ActiveFault{
+        event.action, event.target, MonoTime(std::chrono::nanoseconds(event.injected_ns)),
+        event.detail});
+  }
+  return out;
+}
+
+asio::awaitable<std::pair<std::vector<std::string>, std::vector<std::string>>>
+ScenarioRunner::State::halt_schedule() {
+  // No more of the schedule; a step in flight finishes first, so no heal races its inject.
+  schedule_stop = true;
+  schedule_timer.cancel();
+  co_await schedule.join();
+  std::vector<std::size_t> active;
+  for (const auto& fault : faults) {
+    if (fault.injected && !fault.healed) active.push_back(fault.event);
+  }
+  co_await heal_everything();
+  std::vector<std::string> healed;
+  std::vector<std::string> failed;
+  for (const std::size_t index : active) {
+    const auto& event = result.recording.faults[index];
+    (event.heal_failed ? failed : healed).push_back(fmt::format("{} {}", event.action, event.target));
+  }
+  if (!active.empty()) spdlog::info("halt: the schedule's faults healed, no more injected");
+  co_return std::make_pair(healed, failed);
+}
+
+void ScenarioRunner::State::stop(std::string why) {
+  if (traffic_done || !result.abort_reason.empty()) return;
+  result.abort_reason = std::move(why);
+  result.abort_ns = to_ns(mono_now());
+  spdlog::warn("aborting: {}", result.abort_reason);
+  schedule_stop = true;
+  schedule_timer.cancel();
+  if (generator) generator->request_stop();
 }
 
 // A fault whose heal failed may still be in place: the scenario is an error (exit 1), whatever

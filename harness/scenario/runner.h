@@ -12,6 +12,7 @@
 #include <string>
 
 #include "harness/model/model.h"
+#include "harness/scenario/manual_faults.h"
 #include "harness/scenario/result.h"
 
 namespace lbchaos::traffic {
@@ -23,6 +24,8 @@ namespace lbchaos::scenario {
 struct RunOptions {
   bool keep = false;                    // keep the run directory
   std::optional<std::uint64_t> seed;    // overrides the scenario's seed
+  // `run --live`: faults injected by hand while traffic runs (scenario/manual_faults.h); not owned.
+  ManualFaultSource* manual = nullptr;
 };
 
 // A snapshot for the live progress line.

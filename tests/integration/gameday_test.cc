@@ -27,6 +27,8 @@ using ::testing::HasSubstr;
 const std::string kQuickstart = std::string(LBCHAOS_SOURCE_DIR) + "/topologies/quickstart.toml";
 const std::string kHaltTopology =
     std::string(LBCHAOS_TEST_DATA) + "/integration/gameday/halt_on_errors.toml";
+const std::string kLiveKill = std::string(LBCHAOS_TEST_DATA) + "/integration/gameday/live_kill.toml";
+const std::string kLiveLong = std::string(LBCHAOS_TEST_DATA) + "/integration/gameday/live_long.toml";
 
 struct CommandResult {
   int exit_code = -1;
@@ -83,6 +85,24 @@ int find_event(const std::vector<nlohmann::json>& lines, const std::string& even
   return -1;
 }
 
+// Polls `lbchaos status --json` until the exercise answers: its control socket is open.
+nlohmann::json wait_for_status(const std::filesystem::path& tmpdir, LbchaosProcess& running,
+                               std::chrono::milliseconds timeout) {
+  nlohmann::json status;
+  eventually([&] {
+    status = status_json(tmpdir);
+    return status.is_object() || running.wait(0ms).has_value();
+  }, timeout);
+  return status;
+}
+
+// How often `text` occurs in `page`.
+std::size_t count(const std::string& page, const std::string& text) {
+  std::size_t n = 0;
+  for (auto at = page.find(text); at != std::string::npos; at = page.find(text, at + text.size())) ++n;
+  return n;
+}
+
 std::string user_name() {
   const passwd* entry = ::getpwuid(::getuid());
   return entry != nullptr ? entry->pw_name : "";
@@ -134,8 +154,10 @@ TEST(GameDay, LiveViewInjectHealHaltAndTheJournalInATerminal) {
   const auto bound =
       std::chrono::duration_cast<std::chrono::milliseconds>(2 * detection + 1s + 2s);
 
-  Terminal terminal(fmt::format("LBCHAOS_TMPDIR={} exec {} up {} --traffic 100 --journal {}",
-                                dir.path().string(), LBCHAOS_BINARY, kQuickstart, journal.string()),
+  const auto html = dir / "gameday.html";
+  Terminal terminal(fmt::format("LBCHAOS_TMPDIR={} exec {} up {} --traffic 100 --journal {} --html {}",
+                                dir.path().string(), LBCHAOS_BINARY, kQuickstart, journal.string(),
+                                html.string()),
                     dir.path());
   ASSERT_TRUE(eventually([&] { return line_of(terminal.screen(), "app/web3").find("UP") != std::string::npos; }, 30s))
       << terminal.screen();
@@ -206,6 +228,14 @@ TEST(GameDay, LiveViewInjectHealHaltAndTheJournalInATerminal) {
   EXPECT_EQ(lines[injected]["manual"], true);
   EXPECT_EQ(lines[noted]["text"], "web1 killed, checking failover");
   EXPECT_EQ(lines[end]["why"], "SIGINT");
+
+  // The HTML report of the whole exercise shades the manual fault, once, and says who did it.
+  ASSERT_TRUE(std::filesystem::exists(html)) << terminal.screen();
+  const std::string page = read_file(html);
+  EXPECT_EQ(count(page, "data-manual=\"true\""), 1U);
+  EXPECT_EQ(count(page, "class=\"fault manual\" data-fault=\"kill app/web1\""), 1U);
+  EXPECT_THAT(page, HasSubstr(fmt::format("f1 kill app/web1 (manual, by {})", user_name())));
+  EXPECT_THAT(page, HasSubstr("data-server=\"app/web1\""));  // its lane, from haproxy's events
 }
 
 TEST(GameDay, StopConditionHealsAndRefusesInjectionsUntilCleared) {
@@ -324,6 +354,88 @@ TEST(GameDay, SigkillDuringANetworkFaultAndAPausedNodeLeavesNothingAndTheNextUpS
   EXPECT_EQ(run_directories_in(dir.path()).size(), 1u) << "the killed run's directory was swept";
   next.signal(SIGINT);
   EXPECT_EQ(next.exit_code(), 0) << next.output();
+}
+
+// `run --live`: the scenario runs its schedule; a second terminal injects into it. The manual
+// fault is part of the run's results: the journal marks it manual, with its actor, healed; the
+// HTML report shades it.
+TEST(GameDay, RunLiveTakesAManualFaultIntoTheRunsJournalAndReport) {
+  TempDir dir;
+  const auto json = dir / "run.json";
+  const auto html = dir / "run.html";
+  LbchaosProcess run({"run", kLiveKill, "--live", "--json", json.string(), "--html", html.string()},
+                     dir.path());
+  ASSERT_TRUE(wait_for_status(dir.path(), run, 60s).is_object()) << run.output();
+
+  const auto inject = lbchaos_command({"inject", "kill", "app/web1"}, dir.path());
+  ASSERT_EQ(inject.exit_code, 0) << inject.err << run.output();
+  EXPECT_EQ(inject.out, "f1\n");
+  const auto status = status_json(dir.path());
+  ASSERT_TRUE(status.is_object()) << run.output();
+  ASSERT_EQ(status["faults"].size(), 1U) << status.dump(2);
+  EXPECT_EQ(status["faults"][0]["id"], "f1");
+  EXPECT_EQ(status["faults"][0]["action"], "kill");
+  EXPECT_EQ(status["faults"][0]["target"], "app/web1");
+
+  EXPECT_EQ(run.exit_code(60s), 0) << run.output();
+  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 2s))
+      << ::testing::PrintToString(processes_of_run(dir.path().string()));
+
+  const auto journal = nlohmann::json::parse(read_file(json));
+  const auto& events = journal["scenarios"][0]["fault_events"];
+  ASSERT_EQ(events.size(), 1U) << events.dump(2);
+  const auto& manual = events[0];
+  EXPECT_EQ(manual["action"], "kill");
+  EXPECT_EQ(manual["target"], "app/web1");
+  EXPECT_EQ(manual["manual"], true);
+  EXPECT_EQ(manual["id"], "f1");
+  EXPECT_EQ(manual["actor"], user_name());
+  ASSERT_TRUE(manual["healed_at_s"].is_number()) << manual.dump(2);
+  EXPECT_LT(manual["injected_at_s"].get<double>(), manual["healed_at_s"].get<double>());
+  EXPECT_EQ(journal["scenarios"][0]["outcome"], "passed");
+
+  const std::string page = read_file(html);
+  EXPECT_EQ(count(page, "data-manual=\"true\""), 1U);
+  EXPECT_EQ(count(page, "class=\"fault manual\" data-fault=\"kill app/web1\""), 1U);
+  EXPECT_THAT(run.out(), HasSubstr("game-day journal:"));
+}
+
+// `halt` heals the schedule's faults too; `halt --stop` ends the run early: aborted, exit 1,
+// nothing left running.
+TEST(GameDay, RunLiveHaltHealsTheScheduleAndHaltStopEndsTheRunAsAborted) {
+  TempDir dir;
+  const auto json = dir / "run.json";
+  LbchaosProcess run({"run", kLiveLong, "--live", "--json", json.string()}, dir.path());
+  nlohmann::json status;
+  ASSERT_TRUE(eventually([&] {
+    status = status_json(dir.path());
+    return (status.is_object() && !status["faults"].empty()) || run.wait(0ms).has_value();
+  }, 60s)) << run.output();
+  ASSERT_TRUE(status.is_object()) << run.output();
+  ASSERT_EQ(status["faults"].size(), 1U) << status.dump(2);
+  EXPECT_EQ(status["faults"][0]["action"], "drain");
+  EXPECT_EQ(status["faults"][0]["actor"], "schedule");
+
+  const auto halt = lbchaos_command({"halt"}, dir.path());
+  EXPECT_EQ(halt.exit_code, 0) << halt.err;
+  EXPECT_THAT(halt.out, HasSubstr("drain app/web2"));
+  EXPECT_TRUE(status_json(dir.path())["faults"].empty());
+
+  const auto stop = lbchaos_command({"halt", "--stop"}, dir.path());
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_EQ(run.exit_code(60s), 1) << run.output();
+  EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 2s))
+      << ::testing::PrintToString(processes_of_run(dir.path().string()));
+
+  const auto journal = nlohmann::json::parse(read_file(json));
+  const auto& scenario = journal["scenarios"][0];
+  EXPECT_NE(scenario["outcome"], "passed");
+  ASSERT_TRUE(scenario["aborted"].is_object()) << scenario["aborted"];
+  EXPECT_THAT(scenario["aborted"]["reason"].get<std::string>(), HasSubstr("halt --stop"));
+  ASSERT_EQ(scenario["fault_events"].size(), 1U);
+  EXPECT_EQ(scenario["fault_events"][0]["manual"], false);
+  EXPECT_TRUE(scenario["fault_events"][0]["healed_at_s"].is_number());
+  EXPECT_LT(scenario["fault_events"][0]["healed_at_s"].get<double>(), 100.0);
 }
 
 }  // namespace

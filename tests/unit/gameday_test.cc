@@ -16,11 +16,15 @@
 
 #include "harness/common/errors.h"
 #include "harness/gameday/control_protocol.h"
+#include "harness/gameday/exercise_report.h"
 #include "harness/gameday/inject_command.h"
 #include "harness/gameday/journal.h"
 #include "harness/gameday/live_view.h"
 #include "harness/gameday/run_discovery.h"
 #include "harness/gameday/stop_conditions.h"
+#include "harness/model/timeline.h"
+#include "harness/report/html_report.h"
+#include "harness/report/json_journal.h"
 #include "harness/topology/gameday_settings.h"
 #include "harness/topology/loader.h"
 
@@ -390,6 +394,103 @@ TEST(LiveView, ShowsLanesFaultsAlertsAndTheBudget) {
   const auto json = to_json(v);
   EXPECT_EQ(json["servers"][0]["state"]["lb0"], "DOWN");
   EXPECT_EQ(json["faults"][0]["id"], "f1");
+}
+
+// --- the exercise's HTML report ---------------------------------------------------------------
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+// Ten seconds of an exercise at 10 req/s on web2; web1 killed by hand from 3 s to 6 s.
+ExerciseRecording ten_seconds_with_a_manual_kill() {
+  ExerciseRecording rec;
+  rec.topology = topology::load_topology(std::string(LBCHAOS_SOURCE_DIR) + "/topologies/quickstart.toml");
+  rec.start = MonoTime(std::chrono::seconds(1000));
+  rec.end = rec.start + 10s;
+  rec.traffic_rate = 10;
+  const auto web2 = rec.servers.id_of("app/web2");
+  const std::int64_t t0 = to_ns(rec.start);
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    traffic::RequestRecord r;
+    r.seq = i;
+    r.intended_ns = t0 + static_cast<std::int64_t>(i) * 100'000'000;
+    r.sent_ns = r.intended_ns;
+    r.done_ns = r.intended_ns + 2'000'000;
+    r.status = 200;
+    r.server = web2;
+    rec.records.push_back(r);
+  }
+  scenario::FaultEvent kill;
+  kill.action = "kill";
+  kill.target = "app/web1";
+  kill.injected_ns = t0 + 3'000'000'000;
+  kill.healed_ns = t0 + 6'000'000'000;
+  kill.manual = true;
+  kill.id = "f1";
+  kill.actor = "ana";
+  rec.faults.push_back(kill);
+  rec.haproxy_events.push_back({t0 + 3'500'000'000, 0, "app/web1", "DOWN", "Layer4 connection problem"});
+  rec.haproxy_events.push_back({t0 + 6'500'000'000, 0, "app/web1", "UP", "Layer7 check passed"});
+  return rec;
+}
+
+TEST(ExerciseReport, TheRunReportShadesEachManualFaultOnceWithItsIdAndActor) {
+  const auto exercise = exercise_report(ten_seconds_with_a_manual_kill());
+  EXPECT_EQ(exercise.result.outcome, scenario::ScenarioResult::Outcome::kPassed);
+  EXPECT_EQ(exercise.result.scenario, exercise.scenario.get());
+  EXPECT_EQ(exercise.scenario->name, "game day: quickstart");
+  const auto journal = report::journal_json({exercise.result});
+  const auto& s = journal["scenarios"][0];
+  ASSERT_EQ(s["fault_events"].size(), 1U);
+  EXPECT_EQ(s["fault_events"][0]["manual"], true);
+  EXPECT_EQ(s["fault_events"][0]["id"], "f1");
+  EXPECT_EQ(s["fault_events"][0]["actor"], "ana");
+  EXPECT_DOUBLE_EQ(s["fault_events"][0]["injected_at_s"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(s["fault_events"][0]["healed_at_s"].get<double>(), 6.0);
+  ASSERT_TRUE(s["timeline"].is_object());
+  EXPECT_EQ(s["timeline"]["buckets"].size(), 100U);
+
+  const std::string page = report::html_report(journal);
+  EXPECT_EQ(occurrences(page, "data-manual=\"true\""), 1U);
+  EXPECT_EQ(occurrences(page, "class=\"fault manual\" data-fault=\"kill app/web1\" "
+                              "data-from-s=\"3.000\" data-to-s=\"6.000\""),
+            1U);
+  EXPECT_THAT(page, HasSubstr("f1 kill app/web1 (manual, by ana)"));
+  EXPECT_THAT(page, HasSubstr("data-server=\"app/web1\" data-state=\"DOWN\""));
+}
+
+TEST(ExerciseReport, AScheduledFaultIsNotMarkedManual) {
+  auto rec = ten_seconds_with_a_manual_kill();
+  rec.faults[0].manual = false;
+  rec.faults[0].id.clear();
+  const auto exercise = exercise_report(std::move(rec));
+  const auto journal = report::journal_json({exercise.result});
+  EXPECT_EQ(journal["scenarios"][0]["fault_events"][0]["manual"], false);
+  EXPECT_FALSE(journal["scenarios"][0]["fault_events"][0].contains("actor"));
+  const std::string page = report::html_report(journal);
+  EXPECT_EQ(occurrences(page, "data-manual"), 0U);
+  EXPECT_EQ(occurrences(page, "class=\"fault\" data-fault=\"kill app/web1\""), 1U);
+}
+
+TEST(ExerciseReport, AFailedHealMakesTheExerciseAnErrorNamingTheFault) {
+  auto rec = ten_seconds_with_a_manual_kill();
+  rec.faults[0].healed_ns.reset();
+  rec.faults[0].heal_failed = true;
+  rec.faults[0].heal_error = "web1 would not start";
+  const auto exercise = exercise_report(std::move(rec));
+  EXPECT_EQ(exercise.result.outcome, scenario::ScenarioResult::Outcome::kError);
+  EXPECT_THAT(exercise.result.error, HasSubstr("f1 kill app/web1: web1 would not start"));
+}
+
+TEST(ExerciseReport, WithoutTrafficTheTimelineStillSpansTheExercise) {
+  auto rec = ten_seconds_with_a_manual_kill();
+  rec.records.clear();
+  const auto exercise = exercise_report(std::move(rec));
+  const auto timeline = scenario::Timeline::build(exercise.result.recording);
+  EXPECT_EQ(timeline.buckets().size(), 100U);
 }
 
 }  // namespace
