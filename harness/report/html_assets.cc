@@ -73,6 +73,16 @@ vertical-align:-1px}
 svg.timeline{cursor:crosshair}
 .detail{color:var(--muted);font-size:13px;overflow-wrap:anywhere}
 .error-box{background:#fdf3f2;border-left:3px solid var(--fail);padding:8px 12px;margin:10px 0}
+.overlay{overflow-x:auto;margin:10px 0 14px}
+.series-baseline,.sw-baseline{stroke:#56657a;stroke-dasharray:6 3;background:#56657a}
+.series-candidate,.sw-candidate{stroke:#d9480f;background:#d9480f}
+.v-valid,.v-improvement,.v-ok{background:var(--pass)}
+.v-not-valid,.v-regression,.v-rejected{background:var(--fail)}
+.v-warning,.v-not-enough-data,.v-invalid-input,.v-environment-error,.v-off,.v-not-run{background:var(--error)}
+.v-no-significant-change{background:#6b7480}
+pre.message{background:#fdf3f2;border-left:3px solid var(--fail);padding:8px 12px;margin:10px 0;
+white-space:pre-wrap;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+h3{font-size:15px;margin:16px 0 6px}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:30px}
 )CSS";
 }

@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
+#include <regex>
 
+#include "tests/integration/support/chromium.h"
 #include "tests/integration/support/lbchaos_process.h"
 
 namespace lbchaos {
@@ -27,14 +30,19 @@ struct Validation {
   std::string out;
   std::string output;  // stdout and stderr, for failure messages
   nlohmann::json json;
+  std::string html;                     // the --html page ("" when none was written)
+  std::optional<LoadedPage> in_browser;  // the page as headless chromium loaded it
 };
 
+// Runs `lbchaos validate` on corpus config `name` with --json, --junit and --html; with
+// `open_in_browser` (and chromium installed), also loads the page in headless chromium.
 Validation validate(const std::string& name, std::vector<std::string> extra = {},
-                    std::chrono::milliseconds timeout = 170s) {
+                    std::chrono::milliseconds timeout = 170s, bool open_in_browser = false) {
   TempDir dir;
   std::vector<std::string> args{"validate", "--config", (kCorpus / (name + ".cfg")).string(),
                                 "--json", (dir.path() / "v.json").string(), "--junit",
-                                (dir.path() / "v.xml").string()};
+                                (dir.path() / "v.xml").string(), "--html",
+                                (dir.path() / "v.html").string()};
   if (fs::exists(kCorpus / (name + ".toml"))) {
     args.push_back("--topology");
     args.push_back((kCorpus / (name + ".toml")).string());
@@ -46,6 +54,10 @@ Validation validate(const std::string& name, std::vector<std::string> extra = {}
   v.out = lbchaos.out();
   v.output = lbchaos.output();
   if (fs::exists(dir.path() / "v.json")) v.json = nlohmann::json::parse(read_file(dir.path() / "v.json"));
+  if (fs::exists(dir.path() / "v.html")) v.html = read_file(dir.path() / "v.html");
+  if (open_in_browser && fs::exists(dir.path() / "v.html") && fs::exists(kChromium)) {
+    v.in_browser = load_in_chromium(dir, dir.path() / "v.html");
+  }
   EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); }, 5s))
       << "a process of the validation outlived it";
   EXPECT_TRUE(run_directories_in(dir.path()).empty()) << "a run directory was left behind";
@@ -118,7 +130,8 @@ TEST(Validate, WeightZeroOnTwoOfThreeIsCaughtByMeasurementAlone) {
 
 TEST(Validate, AWeightSkewedCandidateRegressesAgainstAGoodBaseline) {
   const auto v = validate("bad-weight-zero",
-                          {"--baseline", (kCorpus / "good-roundrobin.cfg").string()});
+                          {"--baseline", (kCorpus / "good-roundrobin.cfg").string()}, 170s,
+                          /*open_in_browser=*/true);
   ASSERT_EQ(v.exit_code, 1) << v.output;
   EXPECT_THAT(v.out, HasSubstr("== 4. Baseline comparison"));
   std::map<std::string, std::string> verdicts;
@@ -126,6 +139,29 @@ TEST(Validate, AWeightSkewedCandidateRegressesAgainstAGoodBaseline) {
   EXPECT_EQ(verdicts["latency (steady)"], "regression") << v.out;
   EXPECT_EQ(verdicts["distribution (steady): share of app/web1"], "regression") << v.out;
   EXPECT_THAT(v.out, HasSubstr("baseline comparison: latency (steady) regressed"));
+
+  // The --html page: self-contained, with the static findings, the suite's runs and the
+  // baseline drawn over the candidate.
+  ASSERT_FALSE(v.html.empty()) << "no --html page was written\n" << v.output;
+  EXPECT_THAT(v.html, HasSubstr("Content-Security-Policy\" content=\"default-src 'none';"));
+  EXPECT_FALSE(std::regex_search(v.html, std::regex(R"re((src|href)="(https?:)?//)re")));
+  EXPECT_THAT(v.html, ::testing::Not(HasSubstr("http://")));
+  EXPECT_THAT(v.html, ::testing::Not(HasSubstr("https://")));
+  EXPECT_THAT(v.html, HasSubstr("NOT VALID: bad-weight-zero.cfg"));
+  EXPECT_THAT(v.html, HasSubstr("data-severity=\"error\" data-check=\"weight_zero\""));
+  EXPECT_THAT(v.html, HasSubstr("bad-weight-zero.cfg:"));
+  EXPECT_THAT(v.html, HasSubstr("href=\"#scenario-0\">validate-resilience</a>"));
+  EXPECT_THAT(v.html, HasSubstr("href=\"#scenario-1\">validate-peak</a>"));
+  EXPECT_THAT(v.html, HasSubstr("class=\"fault\" data-fault=\"kill app/web1\""));
+  EXPECT_THAT(v.html, HasSubstr("<div class=\"overlay\" id=\"overlay-resilience-1\""));
+  EXPECT_THAT(v.html, HasSubstr("<div class=\"overlay\" id=\"overlay-peak-1\""));
+  EXPECT_THAT(v.html, HasSubstr("data-series=\"baseline\" data-panel=\"p99\""));
+  EXPECT_THAT(v.html, HasSubstr("data-series=\"candidate\" data-panel=\"p99\""));
+  EXPECT_THAT(v.html, HasSubstr("data-verdict=\"regression\""));
+  if (v.in_browser) {
+    EXPECT_THAT(v.in_browser->dom, HasSubstr("lbchaos validate")) << v.in_browser->messages;
+    EXPECT_TRUE(v.in_browser->quiet()) << v.in_browser->messages;
+  }
 }
 
 TEST(Validate, ATypoIsRejectedByHaproxyAtTheUsersLine) {
