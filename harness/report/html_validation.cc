@@ -58,9 +58,9 @@ json row_json(const SuiteCheck& row) {
 
 // One run of the generated suite as the journal writes a scenario, its probes the suite's rows
 // of that run (phase in "window") and its outcome failed when one of them did not pass.
-json generated_run(const scenario::ScenarioResult& result, const std::vector<const SuiteCheck*>& rows,
-                   const std::string& name) {
-  json s = scenario_journal_json(result);
+json generated_run(const scenario::ScenarioResult& result, const scenario::Scenario& as_run,
+                   const std::vector<const SuiteCheck*>& rows, const std::string& name) {
+  json s = scenario_journal_json(result, as_run);
   s["scenario"]["name"] = name;
   json probes = json::array();
   bool all_passed = true;
@@ -90,13 +90,16 @@ json suite_scenarios(const ValidationReport& r) {
       }
     }
     scenarios.push_back(
-        generated_run(c.resilience[i], resilience_rows,
+        generated_run(c.resilience[i], c.plan.resilience, resilience_rows,
                       run_name(c.plan.resilience.name, i, repeats)));
     if (i < c.peak.size()) {
-      scenarios.push_back(generated_run(c.peak[i], peak_rows, run_name(c.plan.peak.name, i, repeats)));
+      scenarios.push_back(
+          generated_run(c.peak[i], c.plan.peak, peak_rows, run_name(c.plan.peak.name, i, repeats)));
     }
   }
-  for (const auto& team : r.team_scenarios) scenarios.push_back(scenario_journal_json(team));
+  for (std::size_t i = 0; i < r.team_scenarios.size() && i < r.team_scenario_specs.size(); ++i) {
+    scenarios.push_back(scenario_journal_json(r.team_scenarios[i], r.team_scenario_specs[i]));
+  }
   return scenarios;
 }
 
@@ -253,11 +256,12 @@ std::string overlays(const ValidationReport& r) {
   const std::string baseline_label = "baseline " + r.baseline->filename().string();
   const std::string candidate_label = "candidate " + r.config.filename().string();
   std::string out;
-  const auto pair = [&](const scenario::ScenarioResult& base, const scenario::ScenarioResult& cand,
+  const auto pair = [&](const scenario::ScenarioResult& base, const scenario::Scenario& base_spec,
+                        const scenario::ScenarioResult& cand, const scenario::Scenario& cand_spec,
                         const std::string& name, const std::string& id) {
     out += fmt::format("<h3>{}</h3>", html_escape(name));
-    const json bj = scenario_journal_json(base);
-    const json cj = scenario_journal_json(cand);
+    const json bj = scenario_journal_json(base, base_spec);
+    const json cj = scenario_journal_json(cand, cand_spec);
     if (!bj.contains("timeline") || !cj.contains("timeline")) {
       out += fmt::format("<p class=\"muted\">Nothing to draw: the {} run recorded no traffic.</p>",
                          bj.contains("timeline") ? "candidate's" : "baseline's");
@@ -267,10 +271,11 @@ std::string overlays(const ValidationReport& r) {
   };
   const std::size_t repeats = std::min(b.resilience.size(), c.resilience.size());
   for (std::size_t i = 0; i < repeats; ++i) {
-    pair(b.resilience[i], c.resilience[i], run_name(c.plan.resilience.name, i, repeats),
+    pair(b.resilience[i], b.plan.resilience, c.resilience[i], c.plan.resilience,
+         run_name(c.plan.resilience.name, i, repeats),
          fmt::format("resilience-{}", i + 1));
     if (i < b.peak.size() && i < c.peak.size()) {
-      pair(b.peak[i], c.peak[i], run_name(c.plan.peak.name, i, repeats),
+      pair(b.peak[i], b.plan.peak, c.peak[i], c.plan.peak, run_name(c.plan.peak.name, i, repeats),
            fmt::format("peak-{}", i + 1));
     }
   }

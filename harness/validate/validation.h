@@ -34,7 +34,9 @@ struct ValidateOptions {
 };
 
 // One config through stages 1 and 3. The results keep their recordings: the HTML page draws
-// every run (and the baseline over the candidate) from them.
+// every run (and the baseline over the candidate) from them. Their `scenario` pointers are not
+// to be followed once the report has been moved (validate() returns it by value): the
+// scenarios as run are plan.resilience and plan.peak (team_scenario_specs for the team's).
 struct ConfigRun {
   std::filesystem::path config;
   SuitePlan plan;
