@@ -17,7 +17,7 @@ code,.mono{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 margin:18px 0;box-shadow:0 1px 2px rgba(20,30,50,.04)}
 .muted{color:var(--muted)}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;
-letter-spacing:.03em;text-transform:uppercase;color:#fff;vertical-align:middle}
+letter-spacing:.03em;text-transform:uppercase;color:#fff;vertical-align:middle;white-space:nowrap}
 .v-passed,.v-pass{background:var(--pass)}.v-failed,.v-fail{background:var(--fail)}
 .v-error,.v-interrupted{background:var(--error)}
 .verdict-line{font-size:16px;margin:10px 0 4px}
