@@ -67,7 +67,7 @@ constexpr std::array<ActionInfo, 5> kActions{{
     {.name = "slow", .params = kSlowParams, .summary = "add a delay to every request"},
     {.name = "hang", .random_may_draw = true, .effects = kHangs,
      .summary = "accept requests and never answer (health checks time out)"},
-    {.name = "health_fail", .random_may_draw = true, .effects = kFailsAtOnce,
+    {.name = kHealthFailAction, .random_may_draw = true, .effects = kFailsAtOnce,
      .summary = "fail health checks, keep serving traffic"},
     {.name = "overload", .params = kOverloadParams,
      .summary = "lower the concurrency limit (optionally crash when over it)"},

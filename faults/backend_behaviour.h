@@ -9,4 +9,7 @@ namespace lbchaos::faults {
 
 extern const Family kBackendBehaviourFamily;
 
+// The action names other code builds faults with (the catalogue declares them with these).
+inline constexpr std::string_view kHealthFailAction = "health_fail";
+
 }  // namespace lbchaos::faults

@@ -18,13 +18,13 @@ namespace {
 
 constexpr auto kKillWait = 5s;
 
-constexpr std::array<std::string_view, 2> kApplyModes{"reload", "restart"};
+constexpr std::array<std::string_view, 2> kApplyModes{kApplyByReload, kApplyByRestart};
 
 constexpr std::array<ParamInfo, 2> kConfigCorruptParams{{
-    {.key = "mode", .type = ParamType::kChoice,
+    {.key = kModeParam, .type = ParamType::kChoice,
      .meaning = "what to break (config_corruption.h)", .example = "mode = \"unknown_keyword\"",
      .choices = kCorruptionModes},
-    {.key = "apply", .type = ParamType::kChoice,
+    {.key = kApplyParam, .type = ParamType::kChoice,
      .meaning = "reload (master CLI; the old worker must keep serving) or restart",
      .default_toml = "\"reload\"", .choices = kApplyModes},
 }};
@@ -33,7 +33,7 @@ constexpr std::array<EffectRule, 1> kOutage{{{scenario::kLbOutage}}};
 // A bad config applied by restart stops haproxy until the good one is back (seed 001).
 constexpr std::array<EffectRule, 2> kConfigEffects{{
     {scenario::kConfigChange},
-    {scenario::kLbOutage, "apply", "restart"},
+    {scenario::kLbOutage, kApplyParam, kApplyByRestart},
 }};
 
 constexpr std::array<ActionInfo, 3> kActions{{
@@ -41,7 +41,7 @@ constexpr std::array<ActionInfo, 3> kActions{{
      .summary = "SIGKILL to haproxy's master and workers; healed as lb_restore does"},
     {.name = "lb_restore", .targets = scenario::kInstance,
      .summary = "start haproxy again from the saved config and wait until it serves"},
-    {.name = "config_corrupt", .targets = scenario::kInstance, .params = kConfigCorruptParams,
+    {.name = kConfigCorruptAction, .targets = scenario::kInstance, .params = kConfigCorruptParams,
      .effects = kConfigEffects,
      .summary = "a corrupted config applied by reload or restart; healed by the good one"},
 }};
@@ -76,8 +76,8 @@ std::unique_ptr<Fault> make(const FaultSpec& spec, deploy::Deployment& deploymen
   if (spec.action == kActions[1].name) {
     return std::make_unique<LbRestoreFault>(deployment, instance);
   }
-  const std::string mode = spec.param<std::string>("mode").value_or("");
-  const auto apply = spec.param<std::string>("apply") == std::string(kApplyModes[1])
+  const std::string mode = spec.param<std::string>(kModeParam).value_or("");
+  const auto apply = spec.param<std::string>(kApplyParam) == std::string(kApplyByRestart)
                          ? ConfigCorruptFault::Apply::kRestart
                          : ConfigCorruptFault::Apply::kReload;
   try {

@@ -16,6 +16,14 @@ namespace lbchaos::faults {
 
 extern const Family kLoadBalancerFamily;
 
+// config_corrupt's action name, parameters and how a config is applied, for code that builds
+// the fault itself (the catalogue declares the action with these).
+inline constexpr std::string_view kConfigCorruptAction = "config_corrupt";
+inline constexpr std::string_view kModeParam = "mode";
+inline constexpr std::string_view kApplyParam = "apply";
+inline constexpr std::string_view kApplyByReload = "reload";
+inline constexpr std::string_view kApplyByRestart = "restart";
+
 // A fault that reloads haproxy reports every attempt, for the reload_rejected probe. The
 // runner hands it the run's list of reloads after make_fault().
 class ReloadRecorder {

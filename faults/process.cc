@@ -26,7 +26,7 @@ constexpr std::array<EffectRule, 1> kHangs{{{kChecksHang}}};
 
 // In the order of ProcessFault::Kind.
 constexpr std::array<ActionInfo, 4> kActions{{
-    {.name = "kill", .random_may_draw = true, .effects = kFailsAtOnce, .verb = "killed",
+    {.name = kKillAction, .random_may_draw = true, .effects = kFailsAtOnce, .verb = "killed",
      .summary = "SIGKILL to the server's process group; healed by starting it again"},
     {.name = "terminate", .random_may_draw = true, .effects = kFailsAtOnce, .verb = "terminated",
      .summary = "SIGTERM to the server's process group; healed by starting it again"},

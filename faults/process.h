@@ -11,6 +11,9 @@ namespace lbchaos::faults {
 
 extern const Family kProcessFamily;
 
+// The action names other code builds faults with (the catalogue below declares them).
+inline constexpr std::string_view kKillAction = "kill";
+
 class ProcessFault : public Fault {
  public:
   enum class Kind { kKill, kTerminate, kPause, kRestart };

@@ -1,6 +1,6 @@
 // `lbchaos validate --config FILE [--baseline FILE] [--topology T] [--suite DIR] [--repeat N]
-// [--no-static] [--json F] [--junit F]`: haproxy's check, static analysis against the SLOs,
-// a generated suite on the real haproxy, and the candidate against the baseline.
+// [--no-static] [--json F] [--junit F] [--html F]`: haproxy's check, static analysis against
+// the SLOs, a generated suite on the real haproxy, and the candidate against the baseline.
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -10,12 +10,14 @@
 
 #include <optional>
 
+#include "harness/cli/command_line.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/input_paths.h"
 #include "harness/cli/logging.h"
 #include "harness/cli/run_io.h"
 #include "harness/common/errors.h"
 #include "harness/common/exit_codes.h"
+#include "harness/report/html_validation.h"
 #include "harness/report/validation_report.h"
 #include "harness/scenario/loader.h"
 #include "harness/validate/validation.h"
@@ -37,6 +39,7 @@ struct ValidateCommandOptions {
   std::uint64_t seed = 1;
   std::string json;
   std::string junit;
+  std::string html;
 };
 
 int run_validate(const ValidateCommandOptions& o) {
@@ -83,6 +86,7 @@ int run_validate(const ValidateCommandOptions& o) {
   try {
     if (!o.json.empty()) report::write_validation_json(o.json, report);
     if (!o.junit.empty()) report::write_validation_junit(o.junit, report);
+    if (!o.html.empty()) report::write_html_validation(o.html, report, command_line());
   } catch (const EnvironmentError& e) {
     spdlog::error("{}", e.what());
     return kExitEnvironment;
@@ -109,6 +113,9 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", o->seed, "Seed of the generated suite");
   cmd->add_option("--json", o->json, "Write everything as JSON here");
   cmd->add_option("--junit", o->junit, "Write JUnit XML here");
+  cmd->add_option("--html", o->html,
+                  "Write one self-contained HTML page here: findings, the suite's charts, "
+                  "baseline over candidate");
   cmd->add_flag("--keep", o->keep, "Keep run directories (configs, logs)");
   cmd->add_flag("-v,--verbose", o->verbose, "Debug logging");
   cmd->callback([o, &exit_code] { exit_code = run_validate(*o); });

@@ -17,7 +17,7 @@ code,.mono{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 margin:18px 0;box-shadow:0 1px 2px rgba(20,30,50,.04)}
 .muted{color:var(--muted)}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;
-letter-spacing:.03em;text-transform:uppercase;color:#fff;vertical-align:middle}
+letter-spacing:.03em;text-transform:uppercase;color:#fff;vertical-align:middle;white-space:nowrap}
 .v-passed,.v-pass{background:var(--pass)}.v-failed,.v-fail{background:var(--fail)}
 .v-error,.v-interrupted{background:var(--error)}
 .verdict-line{font-size:16px;margin:10px 0 4px}
@@ -75,6 +75,16 @@ vertical-align:-1px}
 svg.timeline{cursor:crosshair}
 .detail{color:var(--muted);font-size:13px;overflow-wrap:anywhere}
 .error-box{background:#fdf3f2;border-left:3px solid var(--fail);padding:8px 12px;margin:10px 0}
+.overlay{overflow-x:auto;margin:10px 0 14px}
+.series-baseline,.sw-baseline{stroke:#56657a;stroke-dasharray:6 3;background:#56657a}
+.series-candidate,.sw-candidate{stroke:#d9480f;background:#d9480f}
+.v-valid,.v-improvement,.v-ok{background:var(--pass)}
+.v-not-valid,.v-regression,.v-rejected{background:var(--fail)}
+.v-warning,.v-not-enough-data,.v-invalid-input,.v-environment-error,.v-off,.v-not-run{background:var(--error)}
+.v-no-significant-change{background:#6b7480}
+pre.message{background:#fdf3f2;border-left:3px solid var(--fail);padding:8px 12px;margin:10px 0;
+white-space:pre-wrap;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+h3{font-size:15px;margin:16px 0 6px}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:30px}
 )CSS";
 }

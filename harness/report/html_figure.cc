@@ -16,10 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kWidth = 1000;
-constexpr double kPlotLeft = 170;
-constexpr double kPlotRight = 950;
-constexpr double kFaultLabelBand = 34;  // two rows of fault labels above the charts
 constexpr double kThroughputHeight = 150;
 constexpr double kLatencyHeight = 110;
 constexpr double kPanelGap = 36;
@@ -28,27 +24,6 @@ double number_or(const json& j, const char* key, double fallback) {
   if (!j.is_object()) return fallback;
   const auto it = j.find(key);
   return it != j.end() && it->is_number() ? it->get<double>() : fallback;
-}
-
-// How long the charts run: the planned traffic, or the timeline if that ran longer.
-double end_seconds(const json& scenario, const std::vector<ChartColumn>& columns) {
-  double end = 0;
-  if (const auto s = scenario.find("scenario"); s != scenario.end()) {
-    if (const auto t = s->find("traffic"); t != s->end()) end = number_or(*t, "duration_s", 0);
-  }
-  if (!columns.empty()) end = std::max(end, columns.back().to_s);
-  return end > 0 ? end : 1.0;
-}
-
-std::string rate_label(double per_s) {
-  if (per_s >= 1000) return fmt::format("{:g}k", per_s / 1000);
-  return fmt::format("{:g}", per_s);
-}
-
-std::string latency_label(double s) {
-  if (s >= 1) return fmt::format("{:g} s", s);
-  if (s >= 1e-3) return fmt::format("{:g} ms", s * 1e3);
-  return fmt::format("{:g} µs", s * 1e6);
 }
 
 void draw_throughput(SvgBuilder& svg, const std::vector<ChartColumn>& columns, const Scale& x,
@@ -61,11 +36,7 @@ void draw_throughput(SvgBuilder& svg, const std::vector<ChartColumn>& columns, c
     max_rate = std::max(max_rate, stack / bucket_s);
   }
   const Scale y(0, max_rate * 1.08, bottom, top);
-  svg.text(kPlotLeft - 6, top - 8, "requests/s", "axis-title", "end");
-  for (const double t : y.ticks(4)) {
-    svg.line(kPlotLeft, y(t), kPlotRight, y(t), "grid");
-    svg.text(kPlotLeft - 6, y(t) + 4, rate_label(t), "tick", "end");
-  }
+  draw_y_grid(svg, y, 4, top, "requests/s", &rate_label);
   // One path per outcome: successes at the bottom, each error class stacked above.
   std::vector<std::string> paths(1 + kErrorClasses.size());
   for (const auto& c : columns) {
@@ -107,11 +78,7 @@ void draw_latency(SvgBuilder& svg, const std::vector<ChartColumn>& columns, cons
   }
   const Scale y(std::pow(10.0, std::floor(std::log10(lo))), std::pow(10.0, std::ceil(std::log10(hi))),
                 bottom, top, true);
-  svg.text(kPlotLeft - 6, top - 8, "latency (log)", "axis-title", "end");
-  for (const double t : y.ticks(4)) {
-    svg.line(kPlotLeft, y(t), kPlotRight, y(t), "grid");
-    svg.text(kPlotLeft - 6, y(t) + 4, latency_label(t), "tick", "end");
-  }
+  draw_y_grid(svg, y, 4, top, "latency (log)", &latency_label);
   const auto series = [&](auto member, const char* css_class) {
     std::vector<std::pair<double, double>> points;
     for (const auto& c : columns) {
@@ -126,54 +93,6 @@ void draw_latency(SvgBuilder& svg, const std::vector<ChartColumn>& columns, cons
   svg.text(kPlotRight - 90, top + 12, "p99", "legend-p99");
   svg.text(kPlotRight - 50, top + 12, "p50", "legend-p50");
   svg.line(kPlotLeft, bottom, kPlotRight, bottom, "axis");
-}
-
-void draw_time_axis(SvgBuilder& svg, const Scale& x, double end_s, double y) {
-  for (const double t : x.ticks(10)) {
-    if (t > end_s + 1e-9) continue;
-    svg.line(x(t), y, x(t), y + 5, "axis");
-    svg.text(x(t), y + 18, fmt::format("{:g}", t), "tick", "middle");
-  }
-  svg.text(kPlotRight, y + 34, "seconds from the start of traffic", "axis-title", "end");
-}
-
-// Every fault once, shaded from the top of the first chart to the bottom of the last lane.
-void draw_fault_windows(SvgBuilder& svg, const json& scenario, const Scale& x, double end_s,
-                        double top, double bottom) {
-  const auto it = scenario.find("fault_events");
-  if (it == scenario.end() || !it->is_array()) return;
-  int index = 0;
-  for (const auto& f : *it) {
-    const double from = std::clamp(number_or(f, "injected_at_s", 0), 0.0, end_s);
-    const bool healed = f.contains("healed_at_s") && f["healed_at_s"].is_number();
-    const double to = healed ? std::clamp(f["healed_at_s"].get<double>(), from, end_s) : end_s;
-    const std::string what =
-        fmt::format("{} {}", f.value("action", "fault"), f.value("target", ""));
-    // A fault injected by hand (game day, `run --live`) says so: its id and who injected it.
-    const bool manual = f.value("manual", false);
-    const std::string label =
-        manual ? fmt::format("{} {} (manual, by {})", f.value("id", ""), what, f.value("actor", "?"))
-               : what;
-    const double x0 = x(from), x1 = std::max(x(to), x0 + 2);
-    svg.open("g", fmt::format("class=\"fault{}\" data-fault=\"{}\" data-from-s=\"{:.3f}\" "
-                              "data-to-s=\"{}\"{}",
-                              manual ? " manual" : "", html_escape(what), from,
-                              healed ? fmt::format("{:.3f}", to) : "",
-                              manual ? fmt::format(" data-manual=\"true\" data-fault-id=\"{}\" "
-                                                   "data-actor=\"{}\"",
-                                                   html_escape(f.value("id", "")),
-                                                   html_escape(f.value("actor", "")))
-                                     : ""));
-    svg.rect(x0, top, x1 - x0, bottom - top, "fault-window");
-    svg.line(x0, top - kFaultLabelBand + 6, x0, bottom, "fault-edge");
-    svg.text(x0 + 3, top - kFaultLabelBand + 16 + (index % 2) * 14,
-             healed ? label : label + " (not healed)", "fault-label");
-    svg.raw(fmt::format("<title>{}: {:.2f} s to {}{}</title>", html_escape(label), from,
-                        healed ? fmt::format("{:.2f} s", to) : "the end (never healed)",
-                        f.value("detail", "").empty() ? "" : " - " + html_escape(f.value("detail", ""))));
-    svg.close("g");
-    ++index;
-  }
 }
 
 void draw_abort(SvgBuilder& svg, const json& scenario, const Scale& x, double top, double bottom) {
@@ -216,6 +135,82 @@ std::string columns_json(const std::vector<ChartColumn>& columns, const json& sc
 
 }  // namespace
 
+double end_seconds(const json& scenario, const std::vector<ChartColumn>& columns) {
+  double end = 0;
+  if (const auto s = scenario.find("scenario"); s != scenario.end()) {
+    if (const auto t = s->find("traffic"); t != s->end()) end = number_or(*t, "duration_s", 0);
+  }
+  if (!columns.empty()) end = std::max(end, columns.back().to_s);
+  return end > 0 ? end : 1.0;
+}
+
+std::string rate_label(double per_s) {
+  if (per_s >= 1000) return fmt::format("{:g}k", per_s / 1000);
+  return fmt::format("{:g}", per_s);
+}
+
+std::string latency_label(double s) {
+  if (s >= 1) return fmt::format("{:g} s", s);
+  if (s >= 1e-3) return fmt::format("{:g} ms", s * 1e3);
+  return fmt::format("{:g} µs", s * 1e6);
+}
+
+void draw_y_grid(SvgBuilder& svg, const Scale& y, int ticks, double top, std::string_view title,
+                 std::string (*label)(double)) {
+  svg.text(kPlotLeft - 6, top - 8, title, "axis-title", "end");
+  for (const double t : y.ticks(ticks)) {
+    svg.line(kPlotLeft, y(t), kPlotRight, y(t), "grid");
+    svg.text(kPlotLeft - 6, y(t) + 4, label(t), "tick", "end");
+  }
+}
+
+void draw_time_axis(SvgBuilder& svg, const Scale& x, double end_s, double y) {
+  for (const double t : x.ticks(10)) {
+    if (t > end_s + 1e-9) continue;
+    svg.line(x(t), y, x(t), y + 5, "axis");
+    svg.text(x(t), y + 18, fmt::format("{:g}", t), "tick", "middle");
+  }
+  svg.text(kPlotRight, y + 34, "seconds from the start of traffic", "axis-title", "end");
+}
+
+void draw_fault_windows(SvgBuilder& svg, const json& scenario, const Scale& x, double end_s,
+                        double top, double bottom) {
+  const auto it = scenario.find("fault_events");
+  if (it == scenario.end() || !it->is_array()) return;
+  int index = 0;
+  for (const auto& f : *it) {
+    const double from = std::clamp(number_or(f, "injected_at_s", 0), 0.0, end_s);
+    const bool healed = f.contains("healed_at_s") && f["healed_at_s"].is_number();
+    const double to = healed ? std::clamp(f["healed_at_s"].get<double>(), from, end_s) : end_s;
+    const std::string what =
+        fmt::format("{} {}", f.value("action", "fault"), f.value("target", ""));
+    // A fault injected by hand (game day, `run --live`) says so: its id and who injected it.
+    const bool manual = f.value("manual", false);
+    const std::string label =
+        manual ? fmt::format("{} {} (manual, by {})", f.value("id", ""), what, f.value("actor", "?"))
+               : what;
+    const double x0 = x(from), x1 = std::max(x(to), x0 + 2);
+    svg.open("g", fmt::format("class=\"fault{}\" data-fault=\"{}\" data-from-s=\"{:.3f}\" "
+                              "data-to-s=\"{}\"{}",
+                              manual ? " manual" : "", html_escape(what), from,
+                              healed ? fmt::format("{:.3f}", to) : "",
+                              manual ? fmt::format(" data-manual=\"true\" data-fault-id=\"{}\" "
+                                                   "data-actor=\"{}\"",
+                                                   html_escape(f.value("id", "")),
+                                                   html_escape(f.value("actor", "")))
+                                     : ""));
+    svg.rect(x0, top, x1 - x0, bottom - top, "fault-window");
+    svg.line(x0, top - kFaultLabelBand + 6, x0, bottom, "fault-edge");
+    svg.text(x0 + 3, top - kFaultLabelBand + 16 + (index % 2) * 14,
+             healed ? label : label + " (not healed)", "fault-label");
+    svg.raw(fmt::format("<title>{}: {:.2f} s to {}{}</title>", html_escape(label), from,
+                        healed ? fmt::format("{:.2f} s", to) : "the end (never healed)",
+                        f.value("detail", "").empty() ? "" : " - " + html_escape(f.value("detail", ""))));
+    svg.close("g");
+    ++index;
+  }
+}
+
 std::string scenario_figure(const json& scenario, int index) {
   json timeline = json::object();
   if (const auto t = scenario.find("timeline"); t != scenario.end() && t->is_object()) timeline = *t;
@@ -248,7 +243,7 @@ std::string scenario_figure(const json& scenario, int index) {
       "aria-label=\"timeline of the run\">{3}{4}</svg><div class=\"readout\" "
       "id=\"readout-{0}\">hover the chart for the numbers of one moment</div></div>\n"
       "<script type=\"application/json\" id=\"data-{0}\">{5}</script>\n",
-      index, px(kWidth), px(height), body.markup(), top_layer.markup(),
+      index, px(kFigureWidth), px(height), body.markup(), top_layer.markup(),
       columns_json(columns, scenario, bucket_s, end_s));
 }
 

@@ -88,7 +88,7 @@ json topology_as_run(const topology::Topology& t) {
 
 json number_or_null(double value) { return std::isnan(value) ? json(nullptr) : json(value); }
 
-json scenario_json(const scenario::ScenarioResult& r) {
+json scenario_json(const scenario::ScenarioResult& r, const scenario::Scenario& as_run) {
   const auto& rec = r.recording;
   const auto relative = [&](std::int64_t ns) {
     return static_cast<double>(ns - rec.traffic_start_ns) / 1e9;
@@ -150,8 +150,8 @@ json scenario_json(const scenario::ScenarioResult& r) {
                       {"verdict", std::string(probes::to_string(p.verdict))},
                       {"detail", p.detail}});
   }
-  json out{{"scenario", scenario_as_run(*r.scenario)},
-           {"topology", topology_as_run(r.scenario->topology)},
+  json out{{"scenario", scenario_as_run(as_run)},
+           {"topology", topology_as_run(as_run.topology)},
            {"outcome", to_string(r.outcome)},
            {"seed", r.seed},
            {"haproxy_version", r.haproxy_version},
@@ -184,7 +184,7 @@ json journal_json(const std::vector<scenario::ScenarioResult>& results,
   json scenarios = json::array();
   int passed = 0, failed = 0, errors = 0;
   for (const auto& r : results) {
-    scenarios.push_back(scenario_json(r));
+    scenarios.push_back(scenario_json(r, *r.scenario));
     passed += r.passed();
     failed += r.failed();
     errors += r.errors() + (r.outcome == scenario::ScenarioResult::Outcome::kError ? 1 : 0);
@@ -199,7 +199,13 @@ json journal_json(const std::vector<scenario::ScenarioResult>& results,
   return out;
 }
 
-json scenario_journal_json(const scenario::ScenarioResult& result) { return scenario_json(result); }
+json scenario_journal_json(const scenario::ScenarioResult& result) {
+  return scenario_json(result, *result.scenario);
+}
+
+json scenario_journal_json(const scenario::ScenarioResult& result, const scenario::Scenario& as_run) {
+  return scenario_json(result, as_run);
+}
 
 void write_json(const std::filesystem::path& file, const json& journal) {
   std::ofstream out(file, std::ios::trunc);

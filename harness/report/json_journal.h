@@ -22,6 +22,10 @@ namespace lbchaos::report {
     const std::optional<process::NetworkIsolation>& isolation = std::nullopt);
 // One scenario's entry in the journal's "scenarios" array.
 [[nodiscard]] nlohmann::json scenario_journal_json(const scenario::ScenarioResult& result);
+// The same, with the scenario as run given: for results whose `scenario` pointer no longer
+// points at it (a ValidationReport that was moved, validation.h).
+[[nodiscard]] nlohmann::json scenario_journal_json(const scenario::ScenarioResult& result,
+                                                   const scenario::Scenario& as_run);
 // Writes a journal already built (e.g. with the command line and shard added).
 void write_json(const std::filesystem::path& file, const nlohmann::json& journal);
 void write_json_journal(const std::filesystem::path& file,

@@ -18,16 +18,6 @@ using validate::ValidationReport;
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
-std::string slo_line(const topology::Slo& slo) {
-  return fmt::format(
-      "availability >= {:.2f}%, p99 <= {}, detection <= {}, failover <= {}, recovery <= {}, "
-      "distribution within {:.0f} points, rate {:.0f}/s, peak {:.0f}/s, {} client addresses; "
-      "servers not described: {} per request, {} at once",
-      slo.availability * 100, human_duration(slo.p99_latency), human_duration(slo.detection),
-      human_duration(slo.failover), human_duration(slo.recovery), slo.distribution * 100, slo.rate,
-      slo.peak_rate, slo.clients, human_duration(slo.service_time), slo.server_concurrency);
-}
-
 std::string verdict_word(probes::ProbeResult::Verdict v) {
   switch (v) {
     case probes::ProbeResult::kPass: return "PASS";
@@ -72,6 +62,36 @@ nlohmann::json finite_or_null(double v) {
 }
 
 }  // namespace
+
+std::string slo_line(const topology::Slo& slo) {
+  return fmt::format(
+      "availability >= {:.2f}%, p99 <= {}, detection <= {}, failover <= {}, recovery <= {}, "
+      "distribution within {:.0f} points, rate {:.0f}/s, peak {:.0f}/s, {} client addresses; "
+      "servers not described: {} per request, {} at once",
+      slo.availability * 100, human_duration(slo.p99_latency), human_duration(slo.detection),
+      human_duration(slo.failover), human_duration(slo.recovery), slo.distribution * 100, slo.rate,
+      slo.peak_rate, slo.clients, human_duration(slo.service_time), slo.server_concurrency);
+}
+
+std::string verdict_sentence(const ValidationReport& r) {
+  if (r.exit_code == 0) {
+    return fmt::format("VALID: {} passes haproxy's check, {}the generated suite{} ({:.0f}s)",
+                       r.config.filename().string(),
+                       r.static_analysis ? "static analysis, " : "",
+                       r.baseline ? " and the baseline comparison" : "", r.wall_seconds);
+  }
+  return fmt::format("{}: {} ({} reason{}, {:.0f}s)", validation_verdict(r), r.config.filename().string(),
+                     r.reasons.size(), r.reasons.size() == 1 ? "" : "s", r.wall_seconds);
+}
+
+std::string_view validation_verdict(const ValidationReport& r) {
+  switch (r.exit_code) {
+    case 0: return "VALID";
+    case 2: return "INVALID INPUT";
+    case 3: return "ENVIRONMENT ERROR";
+    default: return "NOT VALID";
+  }
+}
 
 void print_validation(std::FILE* out, const ValidationReport& r) {
   fmt::print(out, "lbchaos validate {}{}\n", r.config.string(),
@@ -156,19 +176,8 @@ void print_validation(std::FILE* out, const ValidationReport& r) {
     }
   }
 
-  fmt::print(out, "\n");
-  if (r.exit_code == 0) {
-    fmt::print(out, "VALID: {} passes haproxy's check, {}the generated suite{} ({:.0f}s)\n",
-               r.config.filename().string(),
-               r.static_analysis ? "static analysis, " : "",
-               r.baseline ? " and the baseline comparison" : "", r.wall_seconds);
-    return;
-  }
-  const std::string_view what = r.exit_code == 2   ? "INVALID INPUT"
-                                : r.exit_code == 3 ? "ENVIRONMENT ERROR"
-                                                   : "NOT VALID";
-  fmt::print(out, "{}: {} ({} reason{}, {:.0f}s)\n", what, r.config.filename().string(),
-             r.reasons.size(), r.reasons.size() == 1 ? "" : "s", r.wall_seconds);
+  fmt::print(out, "\n{}\n", verdict_sentence(r));
+  if (r.exit_code == 0) return;
   for (const auto& reason : r.reasons) fmt::print(out, "  - {}\n", reason);
 }
 

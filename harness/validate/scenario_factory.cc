@@ -1,14 +1,27 @@
 #include "harness/validate/scenario_factory.h"
 
+#include <fmt/format.h>
+
+#include <stdexcept>
 #include <string>
+
+#include "faults/backend_behaviour.h"
+#include "faults/catalogue.h"
+#include "faults/config_corruption.h"
+#include "faults/load_balancer.h"
+#include "faults/process.h"
 
 namespace lbchaos::validate {
 namespace {
 
-scenario::FaultSpec fault(std::string action, const std::string& target, Duration at,
+// Every action is one the catalogue declares: a renamed action fails here, not in a run.
+scenario::FaultSpec fault(std::string_view action, const std::string& target, Duration at,
                           Duration heal_after) {
+  if (faults::find_action(action) == nullptr) {
+    throw std::logic_error(fmt::format("the fault catalogue has no action {}", action));
+  }
   scenario::FaultSpec spec;
-  spec.action = std::move(action);
+  spec.action = std::string(action);
   spec.target = target;
   spec.at = at;
   spec.heal_after = heal_after;
@@ -26,18 +39,18 @@ scenario::Expectation expectation(std::string probe, std::string target) {
 }  // namespace
 
 scenario::FaultSpec kill_fault(const std::string& server, Duration at, Duration heal_after) {
-  return fault("kill", server, at, heal_after);
+  return fault(faults::kKillAction, server, at, heal_after);
 }
 
 scenario::FaultSpec health_fail_fault(const std::string& server, Duration at,
                                       Duration heal_after) {
-  return fault("health_fail", server, at, heal_after);
+  return fault(faults::kHealthFailAction, server, at, heal_after);
 }
 
 scenario::FaultSpec reload_fault(const std::string& instance, Duration at, Duration heal_after) {
-  auto spec = fault("config_corrupt", instance, at, heal_after);
-  spec.params["mode"] = std::string("unchanged");
-  spec.params["apply"] = std::string("reload");
+  auto spec = fault(faults::kConfigCorruptAction, instance, at, heal_after);
+  spec.params[std::string(faults::kModeParam)] = std::string(faults::kUnchangedMode);
+  spec.params[std::string(faults::kApplyParam)] = std::string(faults::kApplyByReload);
   return spec;
 }
 

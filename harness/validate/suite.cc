@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "faults/process.h"
 #include "harness/validate/scenario_factory.h"
 #include "harness/validate/static_analysis.h"
 
@@ -112,7 +113,10 @@ SuitePlan plan_suite(const HaproxyConfig& config, const topology::Topology& run_
     const Duration recover = std::min(recovery.high, slo.recovery) + kRecoveryMargin;
     const bool kill = kind == Kind::kKill;
     faults.push_back(kill ? kill_fault(key, t, watch) : health_fail_fault(key, t, watch));
-    Phase phase{kind, fmt::format("{} {}", kill ? "kill" : "health-only failure of", key), key, {}};
+    Phase phase{kind,
+                fmt::format("{} {}", kill ? faults::kKillAction : "health-only failure of", key),
+                key,
+                {}};
     const double bound = std::min(
         seconds(slo.detection),
         seconds(detection.high) * kPredictionSlack + seconds(kPredictionSlackFixed));

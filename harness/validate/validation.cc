@@ -155,6 +155,7 @@ class Validation {
     for (int i = 0; i < repeat; ++i) {
       auto rows = evaluate_suite(report_.candidate.plan, report_.candidate.resilience[i],
                                  report_.candidate.peak[i]);
+      report_.candidate.checks.push_back(rows);
       for (auto& row : rows) {
         if (repeat > 1) row.phase += fmt::format(" (run {})", i + 1);
         report_.suite.push_back(std::move(row));

@@ -33,12 +33,18 @@ struct ValidateOptions {
   std::uint64_t seed = 1;
 };
 
-// One config through stages 1 and 3.
+// One config through stages 1 and 3. The results keep their recordings: the HTML page draws
+// every run (and the baseline over the candidate) from them. Their `scenario` pointers are not
+// to be followed once the report has been moved (validate() returns it by value): the
+// scenarios as run are plan.resilience and plan.peak (team_scenario_specs for the team's).
 struct ConfigRun {
   std::filesystem::path config;
   SuitePlan plan;
   std::vector<scenario::ScenarioResult> resilience;  // one per repeat
   std::vector<scenario::ScenarioResult> peak;
+  // evaluate_suite's rows per repeat (the candidate's only: the baseline is not judged alone);
+  // a row belongs to the peak run when its phase is plan.peak_phase.name.
+  std::vector<std::vector<SuiteCheck>> checks;
 };
 
 struct ValidationReport {

@@ -5,10 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
-
 #include <regex>
 
+#include "tests/integration/support/chromium.h"
 #include "tests/integration/support/lbchaos_process.h"
 
 namespace lbchaos {
@@ -18,29 +17,12 @@ using namespace std::chrono_literals;
 using namespace test_support;
 using ::testing::HasSubstr;
 
-constexpr const char* kChromium = "/usr/bin/chromium";
 constexpr double kBucketS = 0.1;
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
   return n;
-}
-
-// chromium headless on `page` with a fresh profile, nothing but the file: `mode` is
-// "--dump-dom" or "--screenshot=FILE". Returns stdout; stderr (its log) goes to `log`.
-std::string chromium(const TempDir& dir, const std::filesystem::path& page, const std::string& mode,
-                     const std::filesystem::path& log) {
-  static int launches = 0;
-  const auto profile = dir / ("profile-" + std::to_string(++launches));
-  std::filesystem::create_directories(profile);
-  const std::string command = fmt::format(
-      "timeout 90 {} --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-      "--disable-background-networking --disable-component-update --disable-sync "
-      "--user-data-dir={} --enable-logging=stderr --v=0 --window-size=1200,1500 {} 'file://{}' "
-      "2>>{}",
-      kChromium, profile.string(), mode, page.string(), log.string());
-  return run_command(command);
 }
 
 TEST(HtmlReportInBrowser, KillAndHealReportLoadsOfflineAndDrawsWhatTheJournalSays) {

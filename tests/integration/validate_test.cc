@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
+#include <regex>
 
+#include "tests/integration/support/chromium.h"
 #include "tests/integration/support/lbchaos_process.h"
 #include "tests/integration/support/validation_run.h"
 
@@ -84,7 +87,8 @@ TEST(Validate, WeightZeroOnTwoOfThreeIsCaughtByMeasurementAlone) {
 
 TEST(Validate, AWeightSkewedCandidateRegressesAgainstAGoodBaseline) {
   const auto v = validate("bad-weight-zero",
-                          {"--baseline", (kCorpus / "good-roundrobin.cfg").string()});
+                          {"--baseline", (kCorpus / "good-roundrobin.cfg").string()}, 170s,
+                          /*open_in_browser=*/true);
   ASSERT_EQ(v.exit_code, 1) << v.output;
   EXPECT_THAT(v.out, HasSubstr("== 4. Baseline comparison"));
   std::map<std::string, std::string> verdicts;
@@ -92,6 +96,32 @@ TEST(Validate, AWeightSkewedCandidateRegressesAgainstAGoodBaseline) {
   EXPECT_EQ(verdicts["latency (steady)"], "regression") << v.out;
   EXPECT_EQ(verdicts["distribution (steady): share of app/web1"], "regression") << v.out;
   EXPECT_THAT(v.out, HasSubstr("baseline comparison: latency (steady) regressed"));
+
+  // The --html page: self-contained, with the static findings, the suite's runs and the
+  // baseline drawn over the candidate.
+  ASSERT_FALSE(v.html.empty()) << "no --html page was written\n" << v.output;
+  EXPECT_THAT(v.html, HasSubstr("Content-Security-Policy\" content=\"default-src 'none';"));
+  // Nothing loads or links outside the file (haproxy's version line names its site as text).
+  EXPECT_FALSE(std::regex_search(v.html, std::regex(R"re((src|href)="(https?:)?//)re")));
+  EXPECT_FALSE(std::regex_search(v.html, std::regex(R"re(url\()re")));
+  EXPECT_THAT(v.html, HasSubstr("NOT VALID: bad-weight-zero.cfg"));
+  EXPECT_THAT(v.html, HasSubstr("data-severity=\"error\" data-check=\"weight_zero\""));
+  EXPECT_THAT(v.html, HasSubstr("bad-weight-zero.cfg:"));
+  EXPECT_THAT(v.html, HasSubstr("href=\"#scenario-0\">validate-resilience</a>"));
+  EXPECT_THAT(v.html, HasSubstr("href=\"#scenario-1\">validate-peak</a>"));
+  EXPECT_THAT(v.html, HasSubstr("class=\"fault\" data-fault=\"kill app/web1\""));
+  EXPECT_THAT(v.html, HasSubstr("<div class=\"overlay\" id=\"overlay-resilience-1\""));
+  EXPECT_THAT(v.html, HasSubstr("<div class=\"overlay\" id=\"overlay-peak-1\""));
+  EXPECT_THAT(v.html, HasSubstr("data-series=\"baseline\" data-panel=\"p99\""));
+  EXPECT_THAT(v.html, HasSubstr("data-series=\"candidate\" data-panel=\"p99\""));
+  EXPECT_THAT(v.html, HasSubstr("data-verdict=\"regression\""));
+  // Headless chromium loads it offline without a console message (a script error or a blocked
+  // request would log one).
+  EXPECT_EQ(v.in_browser.has_value(), std::filesystem::exists(kChromium));
+  if (v.in_browser) {
+    EXPECT_THAT(v.in_browser->dom, HasSubstr("lbchaos validate")) << v.in_browser->messages;
+    EXPECT_TRUE(v.in_browser->quiet()) << v.in_browser->messages;
+  }
 }
 
 TEST(Validate, ATypoIsRejectedByHaproxyAtTheUsersLine) {

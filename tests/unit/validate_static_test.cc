@@ -8,9 +8,11 @@
 #include <map>
 #include <set>
 
+#include "faults/catalogue.h"
 #include "harness/topology/loader.h"
 #include "harness/topology/slo_loader.h"
 #include "harness/validate/haproxy_config.h"
+#include "harness/validate/scenario_factory.h"
 #include "harness/validate/static_analysis.h"
 #include "harness/validate/validation.h"
 
@@ -212,6 +214,21 @@ TEST(ValidateStatic, SloTableIsReadFromTheTopologyAndRejectsUnknownKeys) {
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("t.toml:5:1"));
     EXPECT_THAT(e.what(), HasSubstr("availabilty"));
+  }
+}
+
+// The generated suite names its faults through the catalogue: each is a declared action, and
+// each parameter one that action takes.
+TEST(GeneratedSuiteFaults, AreActionsOfTheCatalogueWithTheirParameters) {
+  for (const auto& spec : {kill_fault("app/web1", 5s, 2s), health_fail_fault("app/web1", 5s, 2s),
+                           reload_fault("lb0", 5s, 1s)}) {
+    const faults::ActionInfo* action = faults::find_action(spec.action);
+    ASSERT_NE(action, nullptr) << spec.action;
+    for (const auto& [key, value] : spec.params) {
+      const auto keys = faults::keys_of(*action);
+      EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end())
+          << spec.action << " takes no parameter " << key;
+    }
   }
 }
 

@@ -11,11 +11,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/support/chromium.h"
 #include "tests/integration/support/lbchaos_process.h"
 
 namespace lbchaos::test_support {
@@ -28,16 +30,22 @@ struct Validation {
   std::string out;
   std::string output;  // stdout and stderr, for failure messages
   nlohmann::json json;
+  std::string html;                      // the --html page ("" when none was written)
+  std::optional<LoadedPage> in_browser;  // the page as headless chromium loaded it
 };
 
+// Runs `lbchaos validate` on corpus config `name` with --json, --junit and --html; with
+// `open_in_browser` (and chromium installed), also loads the page in headless chromium.
 inline Validation validate(const std::string& name, std::vector<std::string> extra = {},
-                           std::chrono::milliseconds timeout = std::chrono::seconds(170)) {
+                           std::chrono::milliseconds timeout = std::chrono::seconds(170),
+                           bool open_in_browser = false) {
   namespace fs = std::filesystem;
   TempDir dir;
   std::vector<std::string> args{"validate", "--config",
                                 (kValidateCorpus / (name + ".cfg")).string(), "--json",
                                 (dir.path() / "v.json").string(), "--junit",
-                                (dir.path() / "v.xml").string()};
+                                (dir.path() / "v.xml").string(), "--html",
+                                (dir.path() / "v.html").string()};
   if (fs::exists(kValidateCorpus / (name + ".toml"))) {
     args.push_back("--topology");
     args.push_back((kValidateCorpus / (name + ".toml")).string());
@@ -50,6 +58,10 @@ inline Validation validate(const std::string& name, std::vector<std::string> ext
   v.output = lbchaos.output();
   if (fs::exists(dir.path() / "v.json")) {
     v.json = nlohmann::json::parse(read_file(dir.path() / "v.json"));
+  }
+  if (fs::exists(dir.path() / "v.html")) v.html = read_file(dir.path() / "v.html");
+  if (open_in_browser && fs::exists(dir.path() / "v.html") && fs::exists(kChromium)) {
+    v.in_browser = load_in_chromium(dir, dir.path() / "v.html");
   }
   EXPECT_TRUE(eventually([&] { return processes_of_run(dir.path().string()).empty(); },
                          std::chrono::seconds(5)))
