@@ -102,6 +102,7 @@ struct ScenarioRunner::State final : RunControl {
   std::vector<FaultSpec> planned_faults;  // scenario.faults with every `random` fault drawn
   std::vector<ScheduledFault> faults;
   asio::steady_timer schedule_timer;
+  int heals_in_flight = 0;  // heal() calls not finished yet, whoever started them
   Joinable schedule;  // the coroutine that injects and heals on schedule
   asio::steady_timer abort_timer;
   Joinable abort_watch;  // the coroutine that checks `abort = true` expectations
@@ -393,6 +394,7 @@ asio::awaitable<void> ScenarioRunner::State::inject(ScheduledFault& fault) {
 asio::awaitable<void> ScenarioRunner::State::heal(ScheduledFault& fault) {
   if (!fault.injected || fault.healed) co_return;
   fault.healed = true;
+  ++heals_in_flight;
   const std::size_t index = fault.event;
   const MonoTime started = mono_now();
   std::string detail;
@@ -402,6 +404,7 @@ asio::awaitable<void> ScenarioRunner::State::heal(ScheduledFault& fault) {
   } catch (const std::exception& e) {
     failure = e.what();
   }
+  --heals_in_flight;
   auto& event = result.recording.faults[index];
   if (failure.empty()) {
     event.healed_ns = to_ns(started);
@@ -424,6 +427,12 @@ asio::awaitable<void> ScenarioRunner::State::heal_everything() {
   std::sort(active.begin(), active.end(),
             [](const ScheduledFault* a, const ScheduledFault* b) { return a->event > b->event; });
   for (auto* fault : active) co_await heal(*fault);
+  // A heal begun elsewhere (`lbchaos halt` while traffic ended) counts as done only when it is:
+  // tearing down under it would leave a node it restarts behind.
+  while (heals_in_flight > 0) {
+    asio::steady_timer poll(io, std::chrono::milliseconds(20));
+    co_await poll.async_wait(asio::use_awaitable);
+  }
 }
 
 // The manual faults (`run --live`) are healed first (they came on top of the schedule) and join
