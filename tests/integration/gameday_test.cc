@@ -290,6 +290,18 @@ TEST(GameDay, StopConditionHealsAndRefusesInjectionsUntilCleared) {
   const auto again = lbchaos_command({"inject", "drain", "app/web2"}, dir.path());
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.out, "f2\n");
+  // --for: the fault heals itself once its time is up, with nobody asking.
+  const auto timed = lbchaos_command({"inject", "maint", "app/web3", "--for", "1s"}, dir.path());
+  EXPECT_EQ(timed.exit_code, 0) << timed.err;
+  EXPECT_EQ(timed.out, "f3\n");
+  EXPECT_TRUE(eventually([&] {
+    const auto now = status_json(dir.path());
+    if (!now.is_object()) return false;
+    for (const auto& f : now["faults"]) {
+      if (f["id"] == "f3") return false;
+    }
+    return true;
+  }, 15s)) << "f3 (--for 1s) was never healed";
 
   const auto stop = lbchaos_command({"halt", "--stop"}, dir.path());
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
@@ -306,6 +318,9 @@ TEST(GameDay, StopConditionHealsAndRefusesInjectionsUntilCleared) {
   const int cleared = find_event(lines, "clear", {}, tripped);
   EXPECT_GE(cleared, 0);
   EXPECT_GE(find_event(lines, "heal", {{"fault", "f2"}}, cleared), 0);
+  const int timed_heal = find_event(lines, "heal", {{"fault", "f3"}}, cleared);
+  ASSERT_GE(timed_heal, 0);
+  EXPECT_EQ(lines[timed_heal].value("why", ""), "--for elapsed") << lines[timed_heal].dump();
   EXPECT_EQ(lines.back()["event"], "end");
   EXPECT_EQ(lines.back()["why"], "lbchaos halt --stop");
   EXPECT_EQ(find_event(lines, "inject", {{"target", "app/web9"}}), -1);
