@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lbchaos needs to build, test and run. Does nothing when they are
 # all there already (prometheus and prometheus-alertmanager run the `alert` probe's
-# prometheus engine; chromium loads the HTML report headless in its browser test). Needs root (or sudo) only when something is missing.
+# prometheus engine; chromium loads the HTML report headless in its browser test; tmux is the
+# real terminal of the game-day test). Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 packages=(
@@ -14,7 +15,7 @@ packages=(
   curl python3 socat
   redis-server
   prometheus prometheus-alertmanager
-  chromium
+  chromium tmux
 )
 # The benchmark compares against these; they are small and from the same archive.
 if [[ "${LBCHAOS_BENCH:-0}" == 1 ]]; then packages+=(wrk nginx-light); fi
