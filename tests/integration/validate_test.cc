@@ -124,6 +124,29 @@ TEST(Validate, AWeightSkewedCandidateRegressesAgainstAGoodBaseline) {
   }
 }
 
+// --suite runs the team's own scenarios on the candidate (their config replaced by it), and
+// --repeat runs the generated suite that many times: every run is in the suite table.
+TEST(Validate, TheTeamsSuiteRunsOnTheCandidateAndRepeatRunsTheGeneratedSuiteAgain) {
+  const auto suite = std::filesystem::path(LBCHAOS_TEST_DATA) / "integration" / "validate_suite";
+  const auto v = validate("good-roundrobin", {"--suite", suite.string(), "--repeat", "2"}, 240s);
+  ASSERT_EQ(v.exit_code, 0) << v.output;
+  ASSERT_EQ(v.json["team_scenarios"].size(), 1U) << v.json.dump(1);
+  const auto& team = v.json["team_scenarios"][0];
+  EXPECT_EQ(team["name"], "team: drain web2");
+  EXPECT_EQ(team["outcome"], "pass") << team.dump(1);
+  ASSERT_FALSE(team["probes"].empty());
+  EXPECT_EQ(team["probes"][0]["probe"], "availability");
+  EXPECT_THAT(v.out, HasSubstr("team scenario team: drain web2"));
+  // Both runs of the generated suite: each kill phase once per run.
+  int second_run_rows = 0;
+  for (const auto& row : v.json["suite"]["probes"]) {
+    if (row["phase"].get<std::string>().find("(run 2)") != std::string::npos) ++second_run_rows;
+  }
+  EXPECT_GT(second_run_rows, 0) << v.json["suite"].dump(1);
+  EXPECT_EQ(rows(v, "kill", "detection_time").size(), 6U);
+  EXPECT_THAT(v.html, HasSubstr("team: drain web2"));
+}
+
 TEST(Validate, ATypoIsRejectedByHaproxyAtTheUsersLine) {
   const auto v = validate("bad-typo-new-server");
   ASSERT_EQ(v.exit_code, 2) << v.output;
