@@ -61,9 +61,14 @@ int run_validate(const ValidateCommandOptions& o) {
   }
   try {
     if (!o.suite.empty()) {
-      const auto files = expand_toml_paths({o.suite});
-      if (files.empty()) throw InputError(fmt::format("--suite {}: no .toml files", o.suite));
-      for (const auto& file : files) options.team_scenarios.push_back(scenario::load_scenario(file));
+      // As `run` reads a folder: its topology files are what the scenarios refer to, not tests.
+      for (const auto& file : expand_toml_paths({o.suite})) {
+        if (file.string() != o.suite && !scenario::looks_like_scenario(file)) continue;
+        options.team_scenarios.push_back(scenario::load_scenario(file));
+      }
+      if (options.team_scenarios.empty()) {
+        throw InputError(fmt::format("--suite {}: no scenario files", o.suite));
+      }
     }
   } catch (const InputError& e) {
     spdlog::error("{}", e.what());
