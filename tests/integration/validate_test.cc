@@ -133,7 +133,7 @@ TEST(Validate, TheTeamsSuiteRunsOnTheCandidateAndRepeatRunsTheGeneratedSuiteAgai
   ASSERT_EQ(v.json["team_scenarios"].size(), 1U) << v.json.dump(1);
   const auto& team = v.json["team_scenarios"][0];
   EXPECT_EQ(team["name"], "team: drain web2");
-  EXPECT_EQ(team["outcome"], "pass") << team.dump(1);
+  EXPECT_EQ(team["outcome"], "passed") << team.dump(1);
   ASSERT_FALSE(team["probes"].empty());
   EXPECT_EQ(team["probes"][0]["probe"], "availability");
   EXPECT_THAT(v.out, HasSubstr("team scenario team: drain web2"));
