@@ -68,6 +68,13 @@ topology::Topology make_run_topology(const fs::path& config_path, const HaproxyC
       }
       server->backup = decl.backup;
     }
+    // Servers nobody described answer their health endpoint as a web tier does (200 "ok"), the
+    // answer static analysis judges the config's `http-check expect` against, so the suite
+    // measures the same mismatch (servers that never come UP) instead of answering whatever the
+    // config expects, as `up` and `run` do to bring a team's config up.
+    const bool described = it->health || std::any_of(it->servers.begin(), it->servers.end(),
+                                                      [](const topology::Server& s) { return s.health.has_value(); });
+    if (proxy.httpchk.value && !described) it->health = topology::HealthAnswer{};
   }
   // Readiness waits for the first check of every server.
   const Duration ready = std::clamp<Duration>(slowest_inter + kReadySlack, kMinReadyTimeout,
