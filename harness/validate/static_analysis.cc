@@ -372,13 +372,15 @@ class Analyser {
                                      [](const ServerDecl& s) { return s.check; });
     if (!checked) return;
     if (p.httpchk.value) {
+      const HealthReply reply = health_reply(p);
       for (const auto& expect : p.http_expect) {
-        if (auto why = http_expect_mismatch(expect.value)) {
+        if (auto why = http_expect_mismatch(expect.value, reply)) {
           add("health_check_expect", Severity::kError, expect.line,
-              fmt::format("http-check expect {}, but the servers answer {} with {} \"ok\": every "
+              fmt::format("http-check expect {}, but the servers answer {} with {} \"{}\": every "
                           "server stays DOWN",
-                          fmt::join(expect.value, " "), p.check_path, kHealthStatus),
-              kHealthStatus, "status", fmt::format("availability >= {:.2f}%", slo_.availability * 100));
+                          fmt::join(expect.value, " "), p.check_path, reply.status,
+                          trimmed(reply.body)),
+              reply.status, "status", fmt::format("availability >= {:.2f}%", slo_.availability * 100));
         }
       }
     } else if (p.tcp_check.value) {
@@ -408,8 +410,36 @@ class Analyser {
     }
   }
 
-  // Why `http-check expect <words>` fails against the built-in health endpoint, if it does.
-  static std::optional<std::string> http_expect_mismatch(const std::vector<std::string>& w) {
+  struct HealthReply {
+    int status = kHealthStatus;
+    std::string body{kHealthBody};
+  };
+
+  // What the backend's servers answer their health check: the topology's description (the
+  // backend's, else its first described server's), else a web tier's 200 "ok".
+  [[nodiscard]] HealthReply health_reply(const Proxy& p) const {
+    HealthReply reply;
+    const auto* backend = topology_.find_backend(p.name);
+    if (backend == nullptr) return reply;
+    std::optional<topology::HealthAnswer> answer = backend->health;
+    for (const auto& server : backend->servers) {
+      if (!answer && server.health) answer = server.health;
+    }
+    if (!answer) return reply;
+    reply.status = answer->status;
+    if (answer->body) reply.body = *answer->body;
+    return reply;
+  }
+
+  static std::string trimmed(const std::string& body) {
+    std::string out = body;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  }
+
+  // Why `http-check expect <words>` fails against the servers' health answer, if it does.
+  static std::optional<std::string> http_expect_mismatch(const std::vector<std::string>& w,
+                                                         const HealthReply& reply) {
     std::size_t k = 0;
     bool negate = false;
     // Options before the matcher: min-recv, comment, ok-status... (each with an argument).
@@ -435,16 +465,16 @@ class Analyser {
         const auto dash = part.find('-');
         const int low = std::atoi(part.substr(0, dash).c_str());
         const int high = dash == std::string::npos ? low : std::atoi(part.substr(dash + 1).c_str());
-        if (kHealthStatus >= low && kHealthStatus <= high) match = true;
+        if (reply.status >= low && reply.status <= high) match = true;
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
     } else if (matcher == "rstatus") {
-      match = std::regex_search(std::to_string(kHealthStatus), std::regex(pattern));
+      match = std::regex_search(std::to_string(reply.status), std::regex(pattern));
     } else if (matcher == "string") {
-      match = std::string(kHealthBody).find(pattern) != std::string::npos;
+      match = reply.body.find(pattern) != std::string::npos;
     } else if (matcher == "rstring") {
-      match = std::regex_search(std::string(kHealthBody), std::regex(pattern));
+      match = std::regex_search(reply.body, std::regex(pattern));
     } else {
       return std::nullopt;  // headers, custom matchers: not judged
     }

@@ -169,6 +169,27 @@ TEST(ValidateStatic, EveryGoodCorpusConfigHasNoError) {
   }
 }
 
+// The servers' health answer is the topology's when it describes one: servers that do answer
+// 204 make `http-check expect status 204` right, and the suite's servers answer 200 otherwise.
+TEST(ValidateStatic, AHealthAnswerDescribedInTheTopologyIsWhatTheCheckIsJudgedAgainst) {
+  const fs::path config_path = kCorpus / "bad-http-check-status.cfg";
+  const auto config = read_haproxy_config(config_path);
+  const topology::Slo slo;
+  const auto undescribed = make_run_topology(config_path, config, std::nullopt, slo);
+  ASSERT_TRUE(undescribed.find_backend("app")->health.has_value());
+  EXPECT_EQ(undescribed.find_backend("app")->health->status, 200);
+  EXPECT_TRUE(checks(analyse(config, undescribed, slo), Finding::Severity::kError)
+                  .contains("health_check_expect"));
+
+  const std::string text = "name = \"t\"\n[haproxy]\nconfig = \"bad-http-check-status.cfg\"\n"
+                           "[[backend]]\nname = \"app\"\nhealth = { status = 204 }\n";
+  const auto described = make_run_topology(
+      config_path, config, topology::parse_topology(text, kCorpus / "t.toml"), slo);
+  EXPECT_EQ(described.find_backend("app")->health->status, 204);
+  EXPECT_FALSE(checks(analyse(config, described, slo), Finding::Severity::kError)
+                   .contains("health_check_expect"));
+}
+
 TEST(ValidateStatic, WarningsDoNotFailValidation) {
   EXPECT_TRUE(checks(findings_for("warn-single-lb"), Finding::Severity::kWarning).contains("single_lb"));
   EXPECT_TRUE(checks(findings_for("warn-single-server"), Finding::Severity::kWarning)
