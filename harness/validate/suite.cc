@@ -123,7 +123,12 @@ SuitePlan plan_suite(const HaproxyConfig& config, const topology::Topology& run_
     phase.expectations.push_back(at_most("detection_time", s.check ? bound : seconds(slo.detection), key));
     if (kill) phase.expectations.push_back(at_most("failover_time", seconds(slo.failover), key));
     phase.expectations.push_back(at_least("availability", slo.availability));
-    phase.expectations.push_back(at_most("recovery_time", seconds(slo.recovery), key));
+    // Recovery is judged by the server serving again. Under `balance first` only the first
+    // server with free slots gets requests, so a later one, back and UP, rightly serves nothing.
+    const bool gets_traffic_when_back = !plan.balance_first || &s == servers.front();
+    if (gets_traffic_when_back) {
+      phase.expectations.push_back(at_most("recovery_time", seconds(slo.recovery), key));
+    }
     plan.resilience_phases.push_back(std::move(phase));
     t += watch + recover;
   };

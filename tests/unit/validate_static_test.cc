@@ -14,6 +14,7 @@
 #include "harness/validate/haproxy_config.h"
 #include "harness/validate/scenario_factory.h"
 #include "harness/validate/static_analysis.h"
+#include "harness/validate/suite.h"
 #include "harness/validate/validation.h"
 
 namespace lbchaos::validate {
@@ -188,6 +189,33 @@ TEST(ValidateStatic, AHealthAnswerDescribedInTheTopologyIsWhatTheCheckIsJudgedAg
   EXPECT_EQ(described.find_backend("app")->health->status, 204);
   EXPECT_FALSE(checks(analyse(config, described, slo), Finding::Severity::kError)
                    .contains("health_check_expect"));
+}
+
+// Under `balance first` a server that comes back rightly serves nothing while the first one has
+// free slots: the generated suite judges recovery by serving only for the first server.
+TEST(ValidateSuitePlan, BalanceFirstJudgesRecoveryOnlyWhereTrafficGoesBack) {
+  const fs::path config_path = kCorpus / "good-first-sized-maxconn.cfg";
+  const auto config = read_haproxy_config(config_path);
+  const topology::Slo slo;
+  const auto plan = plan_suite(config, make_run_topology(config_path, config, std::nullopt, slo),
+                               slo, 1);
+  std::vector<std::string> recovery_judged;
+  for (const auto& phase : plan.resilience_phases) {
+    if (phase.kind != Phase::Kind::kKill) continue;
+    for (const auto& e : phase.expectations) {
+      if (e.probe == "recovery_time") recovery_judged.push_back(phase.target);
+    }
+  }
+  EXPECT_EQ(recovery_judged, std::vector<std::string>{"app/web1"});
+
+  const fs::path roundrobin = kCorpus / "good-roundrobin.cfg";
+  const auto rr = read_haproxy_config(roundrobin);
+  int judged = 0;
+  for (const auto& phase :
+       plan_suite(rr, make_run_topology(roundrobin, rr, std::nullopt, slo), slo, 1).resilience_phases) {
+    for (const auto& e : phase.expectations) judged += e.probe == "recovery_time" ? 1 : 0;
+  }
+  EXPECT_EQ(judged, 4);  // three kills and the health-only failure
 }
 
 TEST(ValidateStatic, WarningsDoNotFailValidation) {
