@@ -11,53 +11,14 @@
 #include <vector>
 
 #include "tests/integration/support/validation_run.h"
+#include "tests/shared/validate_corpus.h"
 
 namespace lbchaos {
 namespace {
 
 using namespace test_support;
 
-using ConfigAndReason = std::pair<std::string, std::string>;
-
-// What each corpus config must show when it runs; "" for a good one.
-const std::vector<ConfigAndReason> kCorpusReasons{
-    {"good-roundrobin", ""},
-    {"good-leastconn", ""},
-    {"good-static-rr", ""},
-    {"good-source-many-clients", ""},
-    {"good-first-sized-maxconn", ""},
-    {"good-observe-layer4", ""},
-    {"good-weighted-capacity", ""},
-    {"bad-slow-detection", "detection_time"},
-    {"bad-slow-recovery", "recovery_time"},
-    {"bad-missing-check", "no_health_check"},
-    {"bad-no-redispatch", "no_redispatch"},
-    {"bad-retries-zero", "no_retries"},
-    {"bad-weight-zero", "weight_zero"},
-    {"bad-weights-skewed", "distribution"},
-    {"bad-small-server-equal-weight", "distribution"},
-    {"bad-balance-first-no-maxconn", "balance_first_maxconn"},
-    {"bad-source-behind-nat", "hash_few_clients"},
-    {"bad-maxconn-queue", "maxconn"},
-    {"bad-timeout-server", "timeout_server"},
-    {"bad-http-check-status", "health_check_expect"},
-    {"bad-http-check-string", "health_check_expect"},
-    {"bad-all-weights-zero", "weights_all_zero"},
-    {"bad-timeout-check", "timeout_check"},
-    {"bad-timeout-connect", "timeout_connect"},
-};
-
-// Bad configs the generated suite catches without static analysis, and the probe that does.
-const std::vector<ConfigAndReason> kCaughtByMeasurement{
-    {"bad-slow-detection", "detection_time"},     {"bad-slow-recovery", "recovery_time"},
-    {"bad-missing-check", "detection_time"},      {"bad-no-redispatch", "availability"},
-    {"bad-retries-zero", "availability"},         {"bad-weight-zero", "distribution"},
-    {"bad-weights-skewed", "distribution"},       {"bad-small-server-equal-weight", "distribution"},
-    {"bad-balance-first-no-maxconn", "latency"},  {"bad-source-behind-nat", "distribution"},
-    {"bad-maxconn-queue", "availability"},        {"bad-timeout-server", "availability"},
-    {"bad-http-check-status", "readiness"},       {"bad-http-check-string", "readiness"},
-    {"bad-all-weights-zero", "availability"},
-};
+using ConfigAndReason = CorpusConfig;
 
 std::string test_name(const ::testing::TestParamInfo<ConfigAndReason>& info) {
   std::string name = info.param.first;
@@ -81,7 +42,7 @@ TEST_P(EveryCorpusConfig, PassesIfGoodAndFailsNamingTheMechanismIfBad) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ValidateCorpus, EveryCorpusConfig,
-                         ::testing::ValuesIn(kCorpusReasons),
+                         ::testing::ValuesIn(every_corpus_config()),
                          test_name);
 
 class BadCorpusConfig : public ::testing::TestWithParam<ConfigAndReason> {};

@@ -16,6 +16,7 @@
 #include "harness/validate/static_analysis.h"
 #include "harness/validate/suite.h"
 #include "harness/validate/validation.h"
+#include "tests/shared/validate_corpus.h"
 
 namespace lbchaos::validate {
 namespace {
@@ -127,35 +128,28 @@ TEST(ValidateStatic, FindingsCarryLineNumberAndSlo) {
   EXPECT_EQ(detection->slo, "detection <= 10.00s");
 }
 
-// Each bad config of the corpus, and the check a reviewer would name.
-const std::map<std::string, std::string> kBad{
-    {"bad-slow-detection", "detection_time"},
-    {"bad-slow-recovery", "recovery_time"},
-    {"bad-missing-check", "no_health_check"},
-    {"bad-no-redispatch", "no_redispatch"},
-    {"bad-retries-zero", "no_retries"},
-    {"bad-weight-zero", "weight_zero"},
-    {"bad-weights-skewed", "distribution"},
-    {"bad-small-server-equal-weight", "distribution"},
-    {"bad-balance-first-no-maxconn", "balance_first_maxconn"},
-    {"bad-source-behind-nat", "hash_few_clients"},
-    {"bad-maxconn-queue", "maxconn"},
-    {"bad-timeout-server", "timeout_server"},
-    {"bad-http-check-status", "health_check_expect"},
-    {"bad-http-check-string", "health_check_expect"},
-    {"bad-all-weights-zero", "weights_all_zero"},
-    {"bad-timeout-check", "timeout_check"},
-    {"bad-timeout-connect", "timeout_connect"},
-};
 
 TEST(ValidateStatic, EveryBadCorpusConfigFailsWithTheReasonAReviewerWouldName) {
-  for (const auto& [name, check] : kBad) {
+  for (const auto& [name, check] : test_support::kBadCorpusConfigs) {
     const auto errors = checks(findings_for(name), Finding::Severity::kError);
     EXPECT_TRUE(errors.contains(check)) << name << " should fail with " << check;
   }
   // Seed 004: the small server is also over its capacity at the peak.
   EXPECT_TRUE(checks(findings_for("bad-small-server-equal-weight"), Finding::Severity::kError)
                   .contains("capacity"));
+}
+
+// The shared list (tests/shared/validate_corpus.h) is the whole corpus, so the integration
+// tests run every config; the typo config is haproxy's to reject and has its own test.
+TEST(ValidateStatic, TheCorpusListNamesEveryGoodAndBadConfig) {
+  std::set<std::string> listed;
+  for (const auto& [name, check] : test_support::every_corpus_config()) listed.insert(name);
+  for (const auto& entry : fs::directory_iterator(kCorpus)) {
+    const auto stem = entry.path().stem().string();
+    if (entry.path().extension() != ".cfg" || stem == "bad-typo-new-server") continue;
+    if (stem.rfind("good-", 0) != 0 && stem.rfind("bad-", 0) != 0) continue;
+    EXPECT_TRUE(listed.contains(stem)) << stem << " is not in tests/shared/validate_corpus.h";
+  }
 }
 
 TEST(ValidateStatic, EveryGoodCorpusConfigHasNoError) {
