@@ -123,9 +123,11 @@ SuitePlan plan_suite(const HaproxyConfig& config, const topology::Topology& run_
     phase.expectations.push_back(at_most("detection_time", s.check ? bound : seconds(slo.detection), key));
     if (kill) phase.expectations.push_back(at_most("failover_time", seconds(slo.failover), key));
     phase.expectations.push_back(at_least("availability", slo.availability));
-    // Recovery is judged by the server serving again. Under `balance first` only the first
-    // server with free slots gets requests, so a later one, back and UP, rightly serves nothing.
-    const bool gets_traffic_when_back = !plan.balance_first || &s == servers.front();
+    // Recovery is judged by the server serving again, so only where requests go back to it: not
+    // a backup (the active servers are UP), not weight 0, and under `balance first` only the
+    // first server (a later one, back and UP, rightly serves nothing while the first has slots).
+    const bool gets_traffic_when_back =
+        !s.backup && s.weight > 0 && (!plan.balance_first || &s == servers.front());
     if (gets_traffic_when_back) {
       phase.expectations.push_back(at_most("recovery_time", seconds(slo.recovery), key));
     }

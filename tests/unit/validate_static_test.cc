@@ -185,9 +185,9 @@ TEST(ValidateStatic, AHealthAnswerDescribedInTheTopologyIsWhatTheCheckIsJudgedAg
                    .contains("health_check_expect"));
 }
 
-// Under `balance first` a server that comes back rightly serves nothing while the first one has
-// free slots: the generated suite judges recovery by serving only for the first server.
-TEST(ValidateSuitePlan, BalanceFirstJudgesRecoveryOnlyWhereTrafficGoesBack) {
+// A server that comes back but rightly gets no requests (a later server under `balance first`,
+// weight 0, a backup) is not judged on serving again.
+TEST(ValidateSuitePlan, RecoveryIsJudgedOnlyWhereTrafficGoesBack) {
   const fs::path config_path = kCorpus / "good-first-sized-maxconn.cfg";
   const auto config = read_haproxy_config(config_path);
   const topology::Slo slo;
@@ -210,6 +210,19 @@ TEST(ValidateSuitePlan, BalanceFirstJudgesRecoveryOnlyWhereTrafficGoesBack) {
     for (const auto& e : phase.expectations) judged += e.probe == "recovery_time" ? 1 : 0;
   }
   EXPECT_EQ(judged, 4);  // three kills and the health-only failure
+
+  // Weight 0 (web2, web3): back and UP, they get no requests, which is not a failed recovery.
+  const fs::path weight_zero = kCorpus / "bad-weight-zero.cfg";
+  const auto wz = read_haproxy_config(weight_zero);
+  std::vector<std::string> wz_judged;
+  for (const auto& phase : plan_suite(wz, make_run_topology(weight_zero, wz, std::nullopt, slo), slo, 1)
+                               .resilience_phases) {
+    if (phase.kind != Phase::Kind::kKill) continue;
+    for (const auto& e : phase.expectations) {
+      if (e.probe == "recovery_time") wz_judged.push_back(phase.target);
+    }
+  }
+  EXPECT_EQ(wz_judged, std::vector<std::string>{"app/web1"});
 }
 
 TEST(ValidateStatic, WarningsDoNotFailValidation) {
