@@ -67,10 +67,11 @@ std::string slo_line(const topology::Slo& slo) {
   return fmt::format(
       "availability >= {:.2f}%, p99 <= {}, detection <= {}, failover <= {}, recovery <= {}, "
       "distribution within {:.0f} points, rate {:.0f}/s, peak {:.0f}/s, {} client addresses; "
-      "servers not described: {} per request, {} at once",
+      "servers not described: {} per request, {} at once{}",
       slo.availability * 100, human_duration(slo.p99_latency), human_duration(slo.detection),
       human_duration(slo.failover), human_duration(slo.recovery), slo.distribution * 100, slo.rate,
-      slo.peak_rate, slo.clients, human_duration(slo.service_time), slo.server_concurrency);
+      slo.peak_rate, slo.clients, human_duration(slo.service_time), slo.server_concurrency,
+      slo.server_concurrency_set ? "" : " (more where fewer servers must carry the peak)");
 }
 
 std::string verdict_sentence(const ValidationReport& r) {

@@ -24,6 +24,10 @@ struct Slo {
   // latency) and how many requests it serves at once: the capacity behind Little's law.
   Duration service_time = std::chrono::milliseconds(20);
   int server_concurrency = 2;
+  // Unset (no `server_concurrency` in [slo]): validate raises it for a backend with fewer servers,
+  // so that its active servers together absorb the peak with half again to spare. A config
+  // alone (no topology) is judged on what it says, not on a capacity lbchaos made up.
+  bool server_concurrency_set = false;
   SourcePosition where;
 };
 

@@ -42,7 +42,10 @@ Slo read_slo(const TableReader& root) {
         fmt::format("peak_rate ({}) must be at least rate ({})", slo.peak_rate, slo.rate));
   }
   if (const auto clients = table->integer_in("clients", 1, kMaxClients)) slo.clients = *clients;
-  if (const auto n = table->integer_in("server_concurrency", 1)) slo.server_concurrency = *n;
+  if (const auto n = table->integer_in("server_concurrency", 1)) {
+    slo.server_concurrency = *n;
+    slo.server_concurrency_set = true;
+  }
   return slo;
 }
 

@@ -32,6 +32,25 @@ constexpr auto kReadySlack = 3s;
 
 }  // namespace
 
+namespace {
+
+// How many requests at once a server the topology does not describe serves: the SLO's
+// `server_concurrency` when set; else at least 2, more when the proxy's active servers are
+// fewer than it takes to absorb the peak rate with half again to spare (Little's law).
+int default_concurrency(const Proxy& proxy, const topology::Slo& slo) {
+  if (slo.server_concurrency_set) return slo.server_concurrency;
+  const auto active = std::count_if(proxy.servers.begin(), proxy.servers.end(),
+                                    [](const ServerDecl& s) { return !s.backup && !s.disabled; });
+  if (active == 0) return slo.server_concurrency;
+  constexpr double kHeadroom = 1.5;
+  const double needed = kHeadroom * slo.peak_rate *
+                        std::chrono::duration<double>(slo.service_time).count() /
+                        static_cast<double>(active);
+  return std::max(slo.server_concurrency, static_cast<int>(std::ceil(needed - 1e-9)));
+}
+
+}  // namespace
+
 topology::Topology make_run_topology(const fs::path& config_path, const HaproxyConfig& config,
                                      const std::optional<topology::Topology>& user_topology,
                                      const topology::Slo& slo) {
@@ -46,6 +65,7 @@ topology::Topology make_run_topology(const fs::path& config_path, const HaproxyC
   Duration slowest_inter = 0s;
   for (const auto& proxy : config.proxies) {
     if (!proxy.has_servers_section() || proxy.servers.empty()) continue;
+    const int concurrency = default_concurrency(proxy, slo);
     auto it = std::find_if(t.backends.begin(), t.backends.end(),
                            [&](const topology::Backend& b) { return b.name == proxy.name; });
     if (it == t.backends.end()) {
@@ -62,7 +82,7 @@ topology::Topology make_run_topology(const fs::path& config_path, const HaproxyC
         topology::Server s;
         s.name = decl.name;
         s.latency = slo.service_time;
-        s.max_inflight = slo.server_concurrency;
+        s.max_inflight = concurrency;
         it->servers.push_back(std::move(s));
         server = std::prev(it->servers.end());
       }
