@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <unistd.h>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -223,6 +225,32 @@ TEST(ValidateSuitePlan, RecoveryIsJudgedOnlyWhereTrafficGoesBack) {
     }
   }
   EXPECT_EQ(wz_judged, std::vector<std::string>{"app/web1"});
+}
+
+// Without a described capacity, a backend with one active server and a backup is not failed
+// on capacity: its undescribed server serves enough at once to absorb the peak with headroom.
+TEST(ValidateStatic, FewActiveServersGetACapacityThatAbsorbsThePeak) {
+  const fs::path dir = fs::temp_directory_path() / ("lbchaos-capacity-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path config_path = dir / "active-passive.cfg";
+  std::ofstream(config_path) << "defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n"
+                                "  timeout server 5s\n  option redispatch\n  retries 3\n"
+                                "frontend www\n  bind :80\n  default_backend app\n"
+                                "backend app\n  option httpchk GET /health\n"
+                                "  server web1 10.0.0.11:8080 check\n"
+                                "  server web2 10.0.0.12:8080 check backup\n";
+  const auto config = read_haproxy_config(config_path);
+  topology::Slo slo;  // peak 200/s, 20 ms: one active server needs 4 at once, 6 with headroom
+  const auto run = make_run_topology(config_path, config, std::nullopt, slo);
+  EXPECT_EQ(run.find_server("app", "web1")->max_inflight, 6);
+  EXPECT_FALSE(checks(analyse(config, run, slo), Finding::Severity::kError).contains("capacity"));
+
+  slo.server_concurrency = 2;  // said in [slo]: taken as it is, and then the peak is too much
+  slo.server_concurrency_set = true;
+  const auto fixed = make_run_topology(config_path, config, std::nullopt, slo);
+  EXPECT_EQ(fixed.find_server("app", "web1")->max_inflight, 2);
+  EXPECT_TRUE(checks(analyse(config, fixed, slo), Finding::Severity::kError).contains("capacity"));
+  fs::remove_all(dir);
 }
 
 TEST(ValidateStatic, WarningsDoNotFailValidation) {
