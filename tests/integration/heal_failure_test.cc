@@ -10,9 +10,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include <optional>
 #include <sstream>
 #include <string>
@@ -100,12 +97,9 @@ TEST(HealFailure, APortTakenBeforeTheHealIsAFailedHealNotAHealedFault) {
                            .extra_args = {"--junit", junit.string(), "--no-isolate"}});
   const auto web1 = wait_for_process(running.dir(), "http.server");
   ASSERT_TRUE(web1) << running.process().output();
-  // Nodes start concurrently: poll until web1 listens (bounded), then take its port.
-  auto port = listening_port(*web1);
-  for (int tries = 0; !port && tries < 200; ++tries) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    port = listening_port(*web1);
-  }
+  // Nodes start concurrently: wait until web1 listens, then take its port.
+  std::optional<int> port;
+  eventually([&] { return (port = listening_port(*web1)).has_value(); }, 10s);
   ASSERT_TRUE(port) << "web1 (pid " << *web1 << ") listens on no port";
   // The kill at 1s; the heal comes 2s later.
   ASSERT_TRUE(eventually([&] { return !process_running(*web1); }, 20s));

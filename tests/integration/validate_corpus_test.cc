@@ -18,15 +18,13 @@ namespace {
 
 using namespace test_support;
 
-using ConfigAndReason = CorpusConfig;
-
-std::string test_name(const ::testing::TestParamInfo<ConfigAndReason>& info) {
+std::string test_name(const ::testing::TestParamInfo<CorpusConfig>& info) {
   std::string name = info.param.first;
   for (char& c : name) c = c == '-' ? '_' : c;
   return name;
 }
 
-class EveryCorpusConfig : public ::testing::TestWithParam<ConfigAndReason> {};
+class EveryCorpusConfig : public ::testing::TestWithParam<CorpusConfig> {};
 
 TEST_P(EveryCorpusConfig, PassesIfGoodAndFailsNamingTheMechanismIfBad) {
   const auto& [name, reason] = GetParam();
@@ -45,7 +43,7 @@ INSTANTIATE_TEST_SUITE_P(ValidateCorpus, EveryCorpusConfig,
                          ::testing::ValuesIn(every_corpus_config()),
                          test_name);
 
-class BadCorpusConfig : public ::testing::TestWithParam<ConfigAndReason> {};
+class BadCorpusConfig : public ::testing::TestWithParam<CorpusConfig> {};
 
 TEST_P(BadCorpusConfig, DISABLED_IsCaughtWithStaticAnalysisOff) {
   const auto& [name, probe] = GetParam();
